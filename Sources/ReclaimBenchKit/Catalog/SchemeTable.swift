@@ -1,0 +1,90 @@
+import Foundation
+import Reclamation
+
+/// What `reclaim-bench list` prints: every scheme with family, reference, capabilities and
+/// what one node costs in memory.
+public enum SchemeTable {
+    /// The node `list` prices: one link and 16 bytes of key and value (a hash-map node).
+    public static let referenceLayout = NodeLayout(links: 1, dataBytes: 16)
+
+    public struct Row: Sendable, Equatable {
+        public var id: String
+        public var family: String
+        public var summary: String
+        public var reference: String
+        public var capabilities: String
+        /// Bytes the scheme puts before each node.
+        public var headerBytes: Int
+        /// Header + payload of the reference node, as asked of the allocator.
+        public var nodeBytes: Int
+        /// What jemalloc really hands out for that request.
+        public var sizeClassBytes: Int
+    }
+
+    public static let columns = [
+        "scheme", "family", "capabilities", "header_bytes", "node_bytes", "size_class_bytes", "reference", "summary",
+    ]
+
+    public static func rows(allocator: NodeAllocatorKind = .jemalloc) -> [Row] {
+        struct Describe: SchemeVisitor {
+            let allocator: NodeAllocatorKind
+            func visit<R: Reclaimer>(_ scheme: R.Type) -> Row {
+                let descriptor = R.descriptor
+                let bytes = SchemeTable.referenceLayout.allocationBytes(R.self)
+                return Row(
+                    id: descriptor.id, family: descriptor.family.rawValue, summary: descriptor.summary,
+                    reference: descriptor.reference, capabilities: descriptor.capabilities.description,
+                    headerBytes: descriptor.nodeHeaderBytes, nodeBytes: bytes,
+                    sizeClassBytes: AllocatorStatistics.sizeClass(bytes: bytes, allocator: allocator)
+                )
+            }
+        }
+        return SchemeID.allCases.map { $0.accept(Describe(allocator: allocator)) }
+    }
+
+    static func fields(_ row: Row) -> [String] {
+        [row.id, row.family, row.capabilities, String(row.headerBytes), String(row.nodeBytes),
+         String(row.sizeClassBytes), row.reference, row.summary]
+    }
+
+    /// RFC 4180 CSV with a header line.
+    public static func csv(_ rows: [Row]) -> String {
+        ([columns] + rows.map(fields)).map { $0.map(CSV.escape).joined(separator: ",") }.joined(separator: "\n") + "\n"
+    }
+
+    /// An aligned table for people, with the reference node named.
+    public static func table(_ rows: [Row]) -> String {
+        let shown = ["scheme", "family", "capabilities", "header", "node", "size class", "reference"]
+        let cells = rows.map { row in
+            [row.id, row.family, row.capabilities, "\(row.headerBytes) B", "\(row.nodeBytes) B",
+             "\(row.sizeClassBytes) B", row.reference]
+        }
+        var text = TextTable.render(header: shown, rows: cells)
+        text += "\nnode = header + one link + 16 B key/value (a hash-map node), as asked of the allocator;\n"
+        text += "size class = what jemalloc hands out for it.\n"
+        return text
+    }
+}
+
+/// Minimal CSV writing (RFC 4180 quoting).
+public enum CSV {
+    public static func escape(_ field: String) -> String {
+        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+/// Left-aligned columns separated by two spaces.
+public enum TextTable {
+    public static func render(header: [String], rows: [[String]]) -> String {
+        var widths = header.map(\.count)
+        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { index, cell in
+                index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }
+        return ([line(header), line(widths.map { String(repeating: "-", count: $0) })] + rows.map(line))
+            .joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,70 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A plain OS thread. Workloads run on these, not on Swift tasks: a participant belongs to
+/// one thread for its whole life, and a task may change threads at any suspension point.
+public final class JoinableThread: @unchecked Sendable {
+    // SAFETY: `handle` is written once by init and read by join() on the creating thread.
+    private var handle = pthread_t()
+    private var joined = false
+
+    /// Starts `body` on a new thread.
+    public init(_ body: @escaping @Sendable () -> Void) {
+        let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+        let result = pthread_create(&handle, nil, { argument in
+            let body = Unmanaged<ThreadBody>.fromOpaque(argument!).takeRetainedValue()
+            body.run()
+            return nil
+        }, box)
+        guard result == 0 else {
+            Unmanaged<ThreadBody>.fromOpaque(box).release()
+            fatalError("pthread_create failed: \(String(cString: strerror(result)))")
+        }
+    }
+
+    /// Waits for the thread to end.
+    public func join() {
+        guard !joined else { return }
+        joined = true
+        pthread_join(handle, nil)
+    }
+
+    deinit { if !joined { pthread_detach(handle) } }
+}
+
+private final class ThreadBody {
+    let run: @Sendable () -> Void
+    init(_ run: @escaping @Sendable () -> Void) { self.run = run }
+}
+
+/// Runs `body(index)` on `count` new threads and waits for all of them.
+public func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    let threads = (0..<count).map { index in JoinableThread { body(index) } }
+    for thread in threads { thread.join() }
+}
+
+/// An unsafe pointer that may cross threads: the code that shares it argues its safety.
+public struct SharedPointer<Pointee: ~Copyable>: @unchecked Sendable {
+    // SAFETY: a plain address; every use names the invariant that makes it valid.
+    public let pointer: UnsafeMutablePointer<Pointee>
+    public init(_ pointer: UnsafeMutablePointer<Pointee>) { self.pointer = pointer }
+}
+
+/// A small deterministic generator (SplitMix64): workloads and tests draw from it so that
+/// a seed reproduces a run's choices.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in 0..<bound without `%` bias worth caring about here (Lemire's method).
+    @inlinable public mutating func below(_ bound: Int) -> Int {
+        Int((UInt64(truncatingIfNeeded: next() >> 32) &* UInt64(bound)) >> 32)
+    }
+}

@@ -1,0 +1,492 @@
+import CReclaimSupport
+import Reclamation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The checks every scheme, present and future, must pass unchanged. Each returns a report
+/// instead of asserting, so that the same code proves a correct scheme right and a planted
+/// broken one wrong (the tests assert both).
+public enum ConformanceCheck: String, CaseIterable, Sendable, CustomStringConvertible {
+    /// 1. Retire then drain frees every node exactly once; the thread's live bytes return.
+    case retireThenDrain = "retire-then-drain"
+    /// 2. A node protected by one thread survives another's unlink, retire, collect, flush.
+    case protectionOutlivesRetire = "protection-outlives-retire"
+    /// 3. Concurrent replace/read on a slot array: no poisoned or freed node is ever read.
+    case concurrentStress = "concurrent-stress"
+    /// 4. A thread that leaves with garbage pending loses nothing.
+    case threadExitLosesNothing = "thread-exit-loses-nothing"
+    /// 5. A protection detached on one thread and released on another holds until released.
+    case handOff = "hand-off"
+    /// 6. A stalled reader: pending stays under the declared bound (or the growth is recorded).
+    case boundedGarbage = "bounded-garbage"
+    /// 7. The read path (guard + protect + read) allocates nothing.
+    case readPathAllocatesNothing = "read-path-allocates-nothing"
+
+    public var description: String { rawValue }
+}
+
+/// What a check found.
+public struct ConformanceReport: Sendable, CustomStringConvertible {
+    public let check: ConformanceCheck
+    public let scheme: String
+    /// Broken promises; empty means the scheme passed.
+    public var violations: [String] = []
+    /// Figures worth reporting (counts, bounds, growth), one line each.
+    public var figures: [String] = []
+    /// True when the check does not apply (capability not claimed) or cannot measure here.
+    public var notApplicable: String?
+
+    public var passed: Bool { violations.isEmpty }
+
+    public var description: String {
+        var lines = ["\(scheme) \(check): " + (notApplicable.map { "n/a (\($0))" } ?? (passed ? "passed" : "FAILED"))]
+        lines += violations.map { "  violation: \($0)" }
+        lines += figures.map { "  \($0)" }
+        return lines.joined(separator: "\n")
+    }
+}
+
+public enum Conformance {
+    /// Runs `check` on domains made by `make` (a fresh domain per run).
+    public static func run<R: Reclaimer>(_ check: ConformanceCheck, make: @escaping @Sendable () -> R) -> ConformanceReport {
+        switch check {
+        case .retireThenDrain: retireThenDrain(make)
+        case .protectionOutlivesRetire: protectionOutlivesRetire(make)
+        case .concurrentStress: concurrentStress(make)
+        case .threadExitLosesNothing: threadExitLosesNothing(make)
+        case .handOff: handOff(make)
+        case .boundedGarbage: boundedGarbage(make)
+        case .readPathAllocatesNothing: readPathAllocatesNothing(make)
+        }
+    }
+
+    // MARK: 1
+
+    static func retireThenDrain<R: Reclaimer>(_ make: @escaping @Sendable () -> R) -> ConformanceReport {
+        var report = ConformanceReport(check: .retireThenDrain, scheme: R.descriptor.id)
+        let nodes = 1000
+        let measureBytes = AllocatorStatistics.mallocIsJemalloc
+        let outcome = Mutex<(violations: [String], figures: [String])>(([], []))
+        // Twice on one fresh thread: the first round warms one-time allocations (type
+        // metadata, the runtime's per-thread state, jemalloc's first mallctl of the thread),
+        // the second is measured.
+        JoinableThread {
+            for round in 0..<2 {
+                _ = AllocatorStatistics.threadLiveBytes()
+                let before = AllocatorStatistics.threadLiveBytes() ?? 0
+                // Only numbers between the two measurements: strings and arrays built here
+                // would still be alive when `after` is read.
+                var retired: UInt64 = 0, freed: UInt64 = 0, peakPending: UInt64 = 0
+                var neverFreed = 0, freedTwice = 0
+                do {
+                    let domain = make()
+                    let tracker = NodeTracker(domain: domain, capacity: nodes, quarantine: false)
+                    do {
+                        let participant = domain.register(slots: 1)
+                        for _ in 0..<nodes {
+                            participant.withGuard { $0.retire(tracker.makeNode(), deleter: tracker.deleter) }
+                        }
+                    }
+                    domain.drain()
+                    // Keep numbers only: the statistics' counter names are heap strings.
+                    let statistics = domain.statistics
+                    (retired, freed, peakPending) = (statistics.retired, statistics.freed, statistics.peakPending)
+                    let census = tracker.census()
+                    neverFreed = census.neverFreed.count
+                    freedTwice = census.freedMoreThanOnce.count
+                }
+                let after = AllocatorStatistics.threadLiveBytes() ?? 0
+                guard round == 1 else { continue }
+                var violations: [String] = [], figures: [String] = []
+                if neverFreed > 0 { violations.append("\(neverFreed) of \(nodes) nodes never freed after drain()") }
+                if freedTwice > 0 { violations.append("\(freedTwice) of \(nodes) nodes freed more than once") }
+                if retired != UInt64(nodes) { violations.append("statistics.retired = \(retired), expected \(nodes)") }
+                if freed != retired { violations.append("statistics.freed = \(freed) ≠ retired \(retired)") }
+                figures.append("retired \(retired), freed \(freed), peak pending \(peakPending)")
+                if measureBytes {
+                    if after != before { violations.append("thread live bytes moved by \(after - before) (allocated − deallocated)") }
+                    figures.append("thread live bytes before \(before), after \(after)")
+                } else {
+                    figures.append("thread live bytes not checked: malloc is not jemalloc in this process")
+                }
+                outcome.withLock { $0 = (violations, figures) }
+            }
+        }.join()
+        outcome.withLock { report.violations = $0.violations; report.figures = $0.figures }
+        return report
+    }
+
+    // MARK: 2
+
+    static func protectionOutlivesRetire<R: Reclaimer>(_ make: @escaping @Sendable () -> R) -> ConformanceReport {
+        var report = ConformanceReport(check: .protectionOutlivesRetire, scheme: R.descriptor.id)
+        let domain = make()
+        let tracker = NodeTracker(domain: domain, capacity: 8, quarantine: true)
+        let root = UnsafeMutablePointer<R.Link>.allocate(capacity: 1)
+        root.initialize(to: R.Link(.null))
+        let shared = SharedPointer(root)
+        let protected = tracker.makeNode()
+        let protectedID = tracker.id(of: protected)
+        do {
+            let participant = domain.register(slots: 1)
+            participant.withGuard { $0.store(root, TaggedNode(protected), .releasing) }
+        }
+        // Stages: 1 reader protected, 2 writer done checking, 3 reader left its guard.
+        let stage = Atomic<Int>(0)
+        let findings = Mutex<[String]>([])
+        let reader = JoinableThread {
+            let participant = domain.register(slots: 1)
+            participant.withGuard { guardian in
+                let held = guardian.protect(shared.pointer, slot: 0)
+                stage.store(1, ordering: .releasing)
+                // Spin, never block, inside the guard.
+                var spins = 0
+                while stage.load(ordering: .acquiring) < 2 {
+                    rs_cpu_relax()
+                    spins += 1
+                    if spins % 1024 == 0 { sched_yield() }
+                }
+                if let node = held.node, let problem = tracker.inspect(node) {
+                    findings.withLock { $0.append("reader, still inside its guard: \(problem)") }
+                }
+            }
+            stage.store(3, ordering: .releasing)
+        }
+        let writer = JoinableThread {
+            let participant = domain.register(slots: 1)
+            var backoff = 0
+            while stage.load(ordering: .acquiring) < 1 { backoff += 1; if backoff % 64 == 0 { sched_yield() } }
+            let replacement = tracker.makeNode()
+            participant.withGuard { guardian in
+                let old = guardian.load(shared.pointer, .acquiring)
+                guardian.store(shared.pointer, TaggedNode(replacement), .releasing)
+                if let node = old.node { guardian.retire(node, deleter: tracker.deleter) }
+            }
+            for _ in 0..<3 {
+                participant.flush()
+                domain.collect()
+            }
+            if tracker.freeCount(protectedID) != 0 {
+                findings.withLock { $0.append("node freed while another thread's guard protects it (after retire, collect, flush)") }
+            }
+            stage.store(2, ordering: .releasing)
+        }
+        writer.join()
+        reader.join()
+        // Clean up: retire the replacement, drain, and every node must be freed exactly once.
+        do {
+            let participant = domain.register(slots: 1)
+            participant.withGuard { guardian in
+                let last = guardian.load(root, .acquiring)
+                guardian.store(root, .null, .releasing)
+                if let node = last.node { guardian.retire(node, deleter: tracker.deleter) }
+            }
+        }
+        domain.drain()
+        let census = tracker.census()
+        report.violations = findings.withLock { $0 }
+        if !census.neverFreed.isEmpty || !census.freedMoreThanOnce.isEmpty {
+            report.violations.append("after drain: \(census.neverFreed.count) never freed, \(census.freedMoreThanOnce.count) freed more than once")
+        }
+        tracker.releaseQuarantine()
+        root.deinitialize(count: 1)
+        root.deallocate()
+        return report
+    }
+
+    // MARK: 3
+
+    /// Parameters of the concurrent stress (small enough for a debug build on 2 cores).
+    public static let stressParameters = SlotStress.Parameters(
+        slots: 16, readers: 2, writers: 1, readsPerReader: 20_000, updatesPerWriter: 10_000, holdYieldInterval: 64
+    )
+
+    static func concurrentStress<R: Reclaimer>(_ make: @escaping @Sendable () -> R) -> ConformanceReport {
+        var report = ConformanceReport(check: .concurrentStress, scheme: R.descriptor.id)
+        let parameters = stressParameters
+        let domain = make()
+        let tracker = NodeTracker(
+            domain: domain, capacity: parameters.slots + parameters.writers * parameters.updatesPerWriter + 1,
+            quarantine: true)
+        let outcome = SlotStress.run(domain: domain, tracker: tracker, parameters: parameters)
+        let census = tracker.census()
+        if outcome.violations > 0 {
+            report.violations.append("\(outcome.violations) bad reads; first: \(outcome.firstViolation ?? "?")")
+        }
+        if !census.neverFreed.isEmpty || !census.freedMoreThanOnce.isEmpty {
+            report.violations.append("after drain: \(census.neverFreed.count) never freed, \(census.freedMoreThanOnce.count) freed more than once")
+        }
+        let statistics = outcome.statistics
+        if statistics.freed != statistics.retired {
+            report.violations.append("statistics: retired \(statistics.retired) ≠ freed \(statistics.freed)")
+        }
+        report.figures.append("""
+            reads \(outcome.reads), updates \(outcome.updates), retired \(statistics.retired), \
+            freed \(statistics.freed), peak pending \(statistics.peakPending)
+            """)
+        tracker.releaseQuarantine()
+        return report
+    }
+
+    // MARK: 4
+
+    static func threadExitLosesNothing<R: Reclaimer>(_ make: @escaping @Sendable () -> R) -> ConformanceReport {
+        var report = ConformanceReport(check: .threadExitLosesNothing, scheme: R.descriptor.id)
+        let domain = make()
+        let tracker = NodeTracker(domain: domain, capacity: 16, quarantine: true)
+        let root = UnsafeMutablePointer<R.Link>.allocate(capacity: 1)
+        root.initialize(to: R.Link(.null))
+        let shared = SharedPointer(root)
+        let first = tracker.makeNode()
+        do {
+            let participant = domain.register(slots: 1)
+            participant.withGuard { $0.store(root, TaggedNode(first), .releasing) }
+        }
+        // A reader holds the first node while the retiring thread leaves, so the leaver's
+        // garbage cannot all be freed on the way out and must go to the domain.
+        let stage = Atomic<Int>(0)
+        let reader = JoinableThread {
+            let participant = domain.register(slots: 1)
+            participant.withGuard { guardian in
+                _ = guardian.protect(shared.pointer, slot: 0)
+                stage.store(1, ordering: .releasing)
+                var spins = 0
+                while stage.load(ordering: .acquiring) < 2 {
+                    rs_cpu_relax()
+                    spins += 1
+                    if spins % 1024 == 0 { sched_yield() }
+                }
+            }
+        }
+        while stage.load(ordering: .acquiring) < 1 { sched_yield() }
+        JoinableThread {
+            let participant = domain.register(slots: 1)
+            participant.withGuard { guardian in
+                let old = guardian.load(shared.pointer, .acquiring)
+                guardian.store(shared.pointer, .null, .releasing)
+                if let node = old.node { guardian.retire(node, deleter: tracker.deleter) }
+            }
+            for _ in 0..<3 {
+                participant.withGuard { $0.retire(tracker.makeNode(), deleter: tracker.deleter) }
+            }
+            // Leaves without flush: the participant's deinit must hand the garbage over.
+        }.join()
+        stage.store(2, ordering: .releasing)
+        reader.join()
+        domain.drain()
+        let census = tracker.census()
+        let statistics = domain.statistics
+        if !census.neverFreed.isEmpty { report.violations.append("\(census.neverFreed.count) of 4 nodes lost when their thread left") }
+        if !census.freedMoreThanOnce.isEmpty { report.violations.append("\(census.freedMoreThanOnce.count) nodes freed more than once") }
+        if statistics.retired != statistics.freed {
+            report.violations.append("statistics: retired \(statistics.retired) ≠ freed \(statistics.freed)")
+        }
+        report.figures.append("retired \(statistics.retired), freed \(statistics.freed)")
+        tracker.releaseQuarantine()
+        root.deinitialize(count: 1)
+        root.deallocate()
+        return report
+    }
+
+    // MARK: 5
+
+    static func handOff<R: Reclaimer>(_ make: @escaping @Sendable () -> R) -> ConformanceReport {
+        var report = ConformanceReport(check: .handOff, scheme: R.descriptor.id)
+        guard R.capabilities.contains(.crossThreadRelease) else {
+            report.notApplicable = "no .crossThreadRelease"
+            return report
+        }
+        let domain = make()
+        let tracker = NodeTracker(domain: domain, capacity: 8, quarantine: true)
+        let root = UnsafeMutablePointer<R.Link>.allocate(capacity: 1)
+        root.initialize(to: R.Link(.null))
+        let shared = SharedPointer(root)
+        let node = tracker.makeNode()
+        do {
+            let participant = domain.register(slots: 1)
+            participant.withGuard { $0.store(root, TaggedNode(node), .releasing) }
+        }
+        let mailbox = Mutex<R.HandOff?>(nil)
+        let findings = Mutex<[String]>([])
+        // Thread A protects and detaches, then leaves entirely.
+        JoinableThread {
+            let participant = domain.register(slots: 1)
+            participant.withGuard { guardian in
+                _ = guardian.protect(shared.pointer, slot: 0)
+                var token: R.HandOff? = guardian.detach(slot: 0)
+                mailbox.withLock { $0 = token.take() }
+            }
+        }.join()
+        // The writer unlinks and retires the node and tries hard to free it.
+        do {
+            let participant = domain.register(slots: 1)
+            participant.withGuard { guardian in
+                guardian.store(shared.pointer, .null, .releasing)
+                guardian.retire(node, deleter: tracker.deleter)
+            }
+            for _ in 0..<3 {
+                participant.flush()
+                domain.collect()
+            }
+        }
+        if tracker.freeCount(tracker.id(of: node)) != 0 {
+            findings.withLock { $0.append("node freed while a detached protection holds it") }
+        }
+        // Thread B reads the node through the token and releases it.
+        JoinableThread {
+            guard let token = mailbox.withLock({ $0.take() }) else {
+                findings.withLock { $0.append("no hand-off token arrived") }
+                return
+            }
+            if let held = token.node.node, let problem = tracker.inspect(held) {
+                findings.withLock { $0.append("receiver: \(problem)") }
+            }
+            domain.release(token)
+        }.join()
+        domain.drain()
+        let census = tracker.census()
+        report.violations = findings.withLock { $0 }
+        if tracker.freeCount(tracker.id(of: node)) != 1 || !census.freedMoreThanOnce.isEmpty {
+            report.violations.append("after release and drain the node was freed \(tracker.freeCount(tracker.id(of: node))) times")
+        }
+        tracker.releaseQuarantine()
+        root.deinitialize(count: 1)
+        root.deallocate()
+        return report
+    }
+
+    // MARK: 6
+
+    /// Nodes the writer retires while one reader stalls.
+    public static let boundedGarbageRetires = 100_000
+
+    static func boundedGarbage<R: Reclaimer>(_ make: @escaping @Sendable () -> R) -> ConformanceReport {
+        var report = ConformanceReport(check: .boundedGarbage, scheme: R.descriptor.id)
+        let domain = make()
+        let slots = 8
+        let layout = SlotStress.layout
+        let links = UnsafeMutablePointer<R.Link>.allocate(capacity: slots)
+        for index in 0..<slots { (links + index).initialize(to: R.Link(.null)) }
+        let shared = SharedPointer(links)
+        do {
+            let participant = domain.register(slots: 1)
+            participant.withGuard { guardian in
+                for index in 0..<slots { guardian.store(links + index, TaggedNode(domain.allocate(layout)), .releasing) }
+            }
+        }
+        let stage = Atomic<Int>(0)
+        let reader = JoinableThread {
+            let participant = domain.register(slots: 1)
+            participant.withGuard { guardian in
+                _ = guardian.protect(shared.pointer, slot: 0)
+                stage.store(1, ordering: .releasing)
+                var spins = 0
+                while stage.load(ordering: .acquiring) < 2 {
+                    rs_cpu_relax()
+                    spins += 1
+                    if spins % 256 == 0 { sched_yield() }
+                }
+            }
+        }
+        while stage.load(ordering: .acquiring) < 1 { sched_yield() }
+        let retires = boundedGarbageRetires
+        let peak = Mutex<(pending: UInt64, bound: Int?)>((0, nil))
+        JoinableThread {
+            let participant = domain.register(slots: 1)
+            var random = SplitMix64(seed: 6)
+            var highest: UInt64 = 0
+            let bound = domain.garbageBound(retiresPerGuard: 1)
+            for index in 0..<retires {
+                let link = shared.pointer + random.below(slots)
+                let fresh = TaggedNode(domain.allocate(layout))
+                participant.withGuard { guardian in
+                    var expected = guardian.load(link, .relaxed)
+                    while true {
+                        let (exchanged, original) = guardian.compareExchange(link, expected: expected, desired: fresh, .acquiringAndReleasing)
+                        if exchanged { break }
+                        expected = original
+                    }
+                    if let old = expected.node { guardian.retire(old, layout) }
+                }
+                if index % 10 == 9 { highest = max(highest, domain.statistics.pending) }
+            }
+            // The domain also records the backlog at each reclamation attempt, where it peaks.
+            highest = max(highest, domain.statistics.peakPending)
+            peak.withLock { $0 = (highest, bound) }
+        }.join()
+        stage.store(2, ordering: .releasing)
+        reader.join()
+        do {
+            let participant = domain.register(slots: 1)
+            participant.withGuard { guardian in
+                for index in 0..<slots {
+                    let old = guardian.load(links + index, .acquiring)
+                    guardian.store(links + index, .null, .releasing)
+                    if let node = old.node { guardian.retire(node, layout) }
+                }
+            }
+        }
+        domain.drain()
+        let statistics = domain.statistics
+        let (highest, bound) = peak.withLock { $0 }
+        if statistics.retired != statistics.freed {
+            report.violations.append("after drain: retired \(statistics.retired) ≠ freed \(statistics.freed)")
+        }
+        if R.capabilities.contains(.boundedGarbage) {
+            if let bound {
+                if highest > UInt64(bound) {
+                    report.violations.append("pending reached \(highest) > declared bound \(bound) with one reader stalled")
+                }
+                report.figures.append("stalled reader, \(retires) retires: peak pending \(highest) ≤ bound \(bound)")
+            } else {
+                report.violations.append("claims .boundedGarbage but garbageBound(retiresPerGuard:) is nil")
+            }
+        } else {
+            report.figures.append("stalled reader, \(retires) retires: pending grew to \(highest) (no bound claimed)")
+        }
+        links.deinitialize(count: slots)
+        links.deallocate()
+        return report
+    }
+
+    // MARK: 7
+
+    static func readPathAllocatesNothing<R: Reclaimer>(_ make: @escaping @Sendable () -> R) -> ConformanceReport {
+        var report = ConformanceReport(check: .readPathAllocatesNothing, scheme: R.descriptor.id)
+        guard AllocatorStatistics.mallocIsJemalloc else {
+            report.notApplicable = "malloc is not jemalloc in this process: thread.allocated would not see it"
+            return report
+        }
+        let domain = make()
+        let layout = SlotStress.layout
+        let root = UnsafeMutablePointer<R.Link>.allocate(capacity: 1)
+        root.initialize(to: R.Link(.null))
+        let participant = domain.register(slots: 1)
+        participant.withGuard { $0.store(root, TaggedNode(domain.allocate(layout)), .releasing) }
+        var checksum: UInt64 = 0
+        let readOnce = {
+            participant.withGuard { guardian in
+                if let node = guardian.protect(root, slot: 0).node { checksum &+= node.load(as: UInt64.self) }
+            }
+        }
+        for _ in 0..<100 { readOnce() }  // warm-up
+        _ = AllocatorStatistics.threadCounters()  // the thread's first mallctl may allocate
+        let before = AllocatorStatistics.threadCounters()?.allocated ?? 0
+        for _ in 0..<10_000 { readOnce() }
+        let after = AllocatorStatistics.threadCounters()?.allocated ?? 0
+        if after != before { report.violations.append("10 000 guarded protects allocated \(after - before) bytes") }
+        report.figures.append("thread.allocated moved by \(after - before) bytes over 10 000 guarded protects (checksum \(checksum & 1))")
+        participant.withGuard { guardian in
+            let old = guardian.load(root, .acquiring)
+            guardian.store(root, .null, .releasing)
+            if let node = old.node { guardian.retire(node, layout) }
+        }
+        _ = consume participant
+        domain.drain()
+        root.deinitialize(count: 1)
+        root.deallocate()
+        return report
+    }
+}

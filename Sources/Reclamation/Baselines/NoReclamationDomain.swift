@@ -1,0 +1,200 @@
+// none — the no-reclamation baseline (smr-benchmark's `nr`; Wen et al., "Interval-based
+// memory reclamation", PPoPP 2018, use the same baseline).
+//
+// Shared state: a registry of per-thread records, each holding the nodes its owner retired;
+// the domain's garbage stack for what threads hand over when they flush or leave.
+//
+// Invariants:
+//   I1. Nothing is freed while any participant other than the caller of drain() is
+//       registered: `none` cannot tell whether a reader holds a node, so it never frees
+//       during a run. Readers therefore pay nothing: a guard is the closure, a protect is
+//       an acquire load. It is the read-speed ceiling, not a writer ceiling (its writer
+//       page-faults on fresh memory all run long) and not a memory figure anyone wants.
+//   I2. Retired nodes are kept (a retire appends to the owner's batch) and freed exactly
+//       once by drain(), which runs when every other participant has left — so tests and
+//       the runner end at zero, like every other scheme.
+//
+// Edges:
+//   E1. A node's initialization happens before a reader's use: the structure publishes
+//       with a release store/CAS, protect() loads with acquire.
+//   E2. A leaving thread's batch reaches drain() through the garbage stack (release push,
+//       acquire pop), and its end of reading reaches drain() through the registry
+//       (REG-E1: release when it leaves, acquire when drain counts active records).
+//
+// Guard depth is not tracked here (it would cost the ceiling a store): a blocking call of
+// another domain made inside a `none` guard is not caught.
+
+import Synchronization
+
+/// The no-reclamation baseline: never frees during a run.
+public final class NoReclamationDomain: Reclaimer, @unchecked Sendable {
+    // SAFETY (@unchecked Sendable): shared state is the registry and the garbage stack,
+    // both lock-free; everything else is immutable after init.
+    public typealias Link = AtomicNodeLink
+    public typealias Participant = NoReclamationParticipant
+    public typealias Guard = NoReclamationGuard
+
+    public static let descriptor = SchemeDescriptor(
+        id: "none", family: .baseline,
+        summary: "never frees during a run: the read-speed ceiling",
+        reference: "smr-benchmark nr (Wen et al., PPoPP 2018)",
+        capabilities: [.optimisticTraversal], nodeHeaderBytes: 0
+    )
+
+    public let configuration: ReclaimerConfiguration
+    @usableFromInline let allocator: NodeAllocator
+    let registry = ParticipantRegistry()
+    let garbage = DomainGarbage()
+
+    public init(configuration: ReclaimerConfiguration) {
+        self.configuration = configuration
+        self.allocator = NodeAllocator(configuration.allocator)
+    }
+
+    deinit {
+        // Every participant holds a reference to the domain: none is left, nobody reads.
+        garbage.freeEverything(headerBytes: 0, allocator: allocator)
+    }
+
+    public func register(slots: Int) -> NoReclamationParticipant {
+        precondition(slots >= 0, "register(slots:) needs a non-negative slot count, got \(slots)")
+        let record = registry.claim(NoReclamationRecord.self) { _ in true } ?? {
+            let record = NoReclamationRecord(domain: self)
+            registry.publish(record)
+            return record
+        }()
+        ThreadParticipants.add(record)
+        return NoReclamationParticipant(domain: self, record: record)
+    }
+
+    public func allocate(_ layout: NodeLayout) -> UnsafeMutableRawPointer {
+        allocatePlainNode(layout, allocator: allocator)
+    }
+
+    public func deallocate(_ node: UnsafeMutableRawPointer, _ layout: NodeLayout) {
+        allocator.free(node, bytes: layout.allocationBytes(Self.self))
+    }
+
+    /// Never frees during a run (I1).
+    public func collect() {}
+
+    public func synchronize() {
+        fatalError("none.synchronize(): the no-reclamation baseline has no grace period (no .blockingSynchronize)")
+    }
+
+    public func barrier() { drain() }
+
+    /// Frees every retired node. Traps if any participant other than the caller's own is
+    /// still registered: `none` cannot tell whether it reads (I1).
+    public func drain() {
+        ThreadParticipants.trapIfInsideGuard("drain()", scheme: Self.descriptor.id)
+        let own = ThreadParticipants.records(in: ObjectIdentifier(self))
+        for record in own { flush(unsafeDowncast(record, to: NoReclamationRecord.self)) }
+        let others = registry.activeCount - own.count
+        precondition(others == 0, """
+            none.drain() with \(others) other participant(s) registered: the no-reclamation \
+            baseline cannot tell whether they still read. Let them leave first.
+            """)
+        garbage.notePending(statistics.pending)
+        _ = garbage.process { batch in batch.reclaim(headerBytes: 0, allocator: allocator) { _ in false } }
+    }
+
+    public var statistics: ReclaimerStatistics {
+        let (retired, freed) = registry.sumCounters()
+        let outside = garbage.freedOutsideParticipants.load(ordering: .acquiring)
+        let total = freed &+ outside
+        let peak = max(garbage.peakPending.load(ordering: .relaxed), retired >= total ? retired - total : 0)
+        return ReclaimerStatistics(retired: retired, freed: total, peakPending: peak)
+    }
+
+    public func garbageBound(retiresPerGuard: Int) -> Int? { nil }
+
+    func flush(_ record: NoReclamationRecord) {
+        if let batch = record.garbage, batch.count > 0 {
+            record.garbage = nil
+            garbage.give(batch)
+        }
+    }
+
+    func unregister(_ record: NoReclamationRecord) {
+        flush(record)
+        ThreadParticipants.remove(record)
+        registry.retire(record)
+    }
+}
+
+/// Per-thread state of `none`: the nodes its owner retired (owner-only).
+@usableFromInline
+final class NoReclamationRecord: ParticipantRecord, @unchecked Sendable {
+    // SAFETY: as ParticipantRecord; the fields added here are owner-only or immutable.
+    var garbage: GarbageBatch?
+
+    init(domain: NoReclamationDomain) {
+        super.init(domain: domain, schemeID: NoReclamationDomain.descriptor.id, hot: .allocate(schemeBytes: 0), eventCount: 0)
+    }
+
+    deinit { garbage?.free() }  // emptied by flush before the record can die
+
+    @usableFromInline
+    func retire(_ entry: RetiredNode) {
+        var batch = garbage ?? GarbageBatch.allocate(capacity: 64)
+        if batch.isFull { batch = batch.grown() }
+        batch.append(entry)
+        garbage = batch
+        bump(retiredCount)
+    }
+}
+
+/// A thread registered with `none`.
+public struct NoReclamationParticipant: ReclaimerParticipant, ~Copyable {
+    public typealias Domain = NoReclamationDomain
+    @usableFromInline let domain: NoReclamationDomain
+    @usableFromInline let record: NoReclamationRecord
+
+    init(domain: NoReclamationDomain, record: NoReclamationRecord) {
+        self.domain = domain
+        self.record = record
+    }
+
+    @inlinable
+    public func withGuard<Result, Failure: Error>(
+        _ body: (borrowing NoReclamationGuard) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        try body(NoReclamationGuard(record: record))
+    }
+
+    public func flush() { domain.flush(record) }
+
+    public func quiescentState() {}
+
+    deinit { domain.unregister(record) }
+}
+
+/// A `none` guard: protect is an acquire load.
+@frozen
+public struct NoReclamationGuard: ReclaimerGuard, ~Copyable {
+    public typealias Domain = NoReclamationDomain
+    @usableFromInline unowned(unsafe) let record: NoReclamationRecord
+
+    @inlinable
+    init(record: NoReclamationRecord) { self.record = record }
+
+    @inlinable
+    public func protect(_ link: UnsafeMutablePointer<AtomicNodeLink>, slot: Int) -> TaggedNode {
+        // ORDERING[NONE-E1]: acquire pairs with the release that published the node.
+        link.pointee.load(.acquiring)
+    }
+
+    @inlinable
+    public func resetProtection(slot: Int) {}
+
+    @inlinable
+    public func retire(_ node: UnsafeMutableRawPointer, _ layout: NodeLayout) {
+        record.retire(RetiredNode(node: node, allocationBytes: layout.allocationBytes(Domain.self)))
+    }
+
+    @inlinable
+    public func retire(_ node: UnsafeMutableRawPointer, deleter: NodeDeleter) {
+        record.retire(RetiredNode(node: node, deleter: deleter))
+    }
+}

@@ -1,0 +1,327 @@
+// hp — hazard pointers. M. M. Michael, "Hazard pointers: safe memory reclamation for
+// lock-free objects", IEEE TPDS 15(6), 2004. Hand-off records and the scan order follow
+// the lesson of the 2026 Linux hazptr series (shared/references): a protection may move
+// only into storage that the scanner reads *after* the storage it left.
+//
+// Shared state:
+//   - registry: per-thread records, each with K slots (one word each) in its hot block;
+//     pushed once, never unlinked, reused after their owner leaves.
+//   - hand-off records: domain-owned single slots holding detached protections.
+//   - garbage: batches handed over by threads that flushed or left.
+//   Per thread (owner-only): the retire list, the scan trigger, a snapshot buffer.
+//
+// Invariants:
+//   I1. A slot holds the address of a node its owner read from a link *and re-read
+//       unchanged after publishing* (whole tagged word, mark bit included), or 0.
+//   I2. A node is freed only by a scan that found its address in no slot and no hand-off
+//       record, and the scan reads slots only after the node was unlinked (it was retired).
+//   I3. A protection moves only thread slot → hand-off record, and the record is written
+//       before the thread slot is cleared; scans read every thread slot before any
+//       hand-off record. So a scan that misses the protection in its old place finds it in
+//       the new one.
+//   I4. A thread's retire list holds fewer than max(threshold, 2H) + H + (nodes retired
+//       inside one guard) nodes (H = slots registered): at its outermost guard exit it
+//       scans once the list reaches max(threshold, 2H), and at most H survive a scan.
+//
+// Edges (one tag at both ends):
+//   HP-E1  protect's seq_cst slot store and seq_cst re-load ↔ the seq_cst fence in scan():
+//          in the single total order either the scan's slot loads follow the slot store
+//          (the scan sees the protection) or the re-load follows the fence and therefore
+//          sees the unlink, which preceded the retire (the reader retries).
+//   HP-E2  a slot cleared with release ↔ scan's acquire slot load: the reader's accesses
+//          to the node happen before the free.
+//   HP-E3  detach: hand-off store, then release clear of the thread slot ↔ scan's acquire
+//          load of the thread slot, then of the hand-off records (I3).
+//   REG-E1/E2, STACK-E1, GARBAGE-E1: see ParticipantRegistry and GarbageBatch.
+//
+// Why reclamation is safe: by I1 and HP-E1 a reader dereferences a node only if its
+// protection was visible to every scan that started after the node's unlink; by I2 no
+// such scan frees it while the slot (or, by I3, its hand-off record) holds it; by HP-E2
+// the free happens after the reader is done.
+
+import Synchronization
+
+import CReclaimSupport
+
+/// Michael's hazard pointers: per-thread slots, per-thread retire lists scanned against a
+/// sorted snapshot of every slot.
+public final class HazardPointerDomain: Reclaimer, @unchecked Sendable {
+    // SAFETY (@unchecked Sendable): shared state is the registries and garbage stack
+    // (lock-free) and atomics; the rest is immutable after init.
+    public typealias Link = AtomicNodeLink
+    public typealias Participant = HazardPointerParticipant
+    public typealias Guard = HazardPointerGuard
+    public typealias HandOff = HazardHandOff
+
+    public static let descriptor = SchemeDescriptor(
+        id: "hp", family: .hazardPointers,
+        summary: "per-thread slots, publish + fence + re-validate; retire lists scanned against a sorted snapshot",
+        reference: "Michael 2004, IEEE TPDS 15(6)",
+        capabilities: [.boundedGarbage, .crossThreadRelease, .blockingSynchronize], nodeHeaderBytes: 0
+    )
+
+    /// Faults planted on purpose, so that tests can show a check fails. Off in every real run.
+    @_spi(Planted)
+    public enum PlantedFault: Sendable {
+        case none
+        /// scan() ignores every slot: frees protected nodes.
+        case scanIgnoresSlots
+    }
+
+    /// Event counters kept per thread.
+    enum Event: Int, CaseIterable {
+        case scans, timeTriggeredScans, orphanAdoptions, handOffs
+        var name: String {
+            switch self {
+            case .scans: "scans"
+            case .timeTriggeredScans: "time_triggered_scans"
+            case .orphanAdoptions: "orphan_adoptions"
+            case .handOffs: "hand_offs"
+            }
+        }
+    }
+
+    public let configuration: ReclaimerConfiguration
+    @usableFromInline let allocator: NodeAllocator
+    let registry = ParticipantRegistry()
+    let handOffRecords = ParticipantRegistry()
+    let garbage = DomainGarbage()
+    /// H: slots in all published records (hand-off records excluded; they are few).
+    let registeredSlots = Atomic<Int>(0)
+    let scanPeriodNanoseconds: UInt64
+    let plantedFault: PlantedFault
+
+    public convenience init(configuration: ReclaimerConfiguration) {
+        self.init(configuration: configuration, plantedFault: .none)
+    }
+
+    @_spi(Planted)
+    public init(configuration: ReclaimerConfiguration, plantedFault: PlantedFault) {
+        self.configuration = configuration
+        self.allocator = NodeAllocator(configuration.allocator)
+        let period = configuration.scanPeriod.components
+        self.scanPeriodNanoseconds = UInt64(period.seconds) * 1_000_000_000 + UInt64(period.attoseconds / 1_000_000_000)
+        self.plantedFault = plantedFault
+    }
+
+    deinit {
+        // Participants and hand-off tokens hold references to the domain: none is left.
+        registry.forEach { record in
+            let record = unsafeDowncast(record, to: HazardRecord.self)
+            if let batch = record.retired { garbage.give(batch); record.retired = nil }
+        }
+        garbage.freeEverything(headerBytes: 0, allocator: allocator)
+    }
+
+    public func register(slots: Int) -> HazardPointerParticipant {
+        precondition((1...HazardRecord.maximumSlots).contains(slots),
+                     "hp: register(slots:) takes 1...\(HazardRecord.maximumSlots) slots, got \(slots)")
+        let record = registry.claim(HazardRecord.self, where: { $0.slotCapacity >= slots }) ?? {
+            let record = HazardRecord(domain: self, slots: slots)
+            registeredSlots.add(slots, ordering: .relaxed)  // ORDERING: a sizing hint for thresholds
+            registry.publish(record)
+            return record
+        }()
+        record.scanTrigger = scanTrigger()
+        record.lastScanNanoseconds = monotonicNanoseconds()
+        ThreadParticipants.add(record)
+        return HazardPointerParticipant(domain: self, record: record)
+    }
+
+    public func allocate(_ layout: NodeLayout) -> UnsafeMutableRawPointer {
+        allocatePlainNode(layout, allocator: allocator)
+    }
+
+    public func deallocate(_ node: UnsafeMutableRawPointer, _ layout: NodeLayout) {
+        allocator.free(node, bytes: layout.allocationBytes(Self.self))
+    }
+
+    /// Frees, against a fresh snapshot of the slots, what the domain holds.
+    public func collect() {
+        guard !garbage.stack.isEmpty else { return }
+        let protections = snapshotProtections()
+        _ = garbage.process { batch in
+            batch.reclaim(headerBytes: 0, allocator: allocator) { protections.contains($0) }
+        }
+        notePending()
+    }
+
+    /// Waits until every protection that existed when called has ended (each non-empty
+    /// slot changed). New protections cannot reach a node unlinked before the call (HP-E1).
+    public func synchronize() {
+        ThreadParticipants.trapIfInsideGuard("synchronize()", scheme: Self.descriptor.id)
+        atomicMemoryFence(ordering: .sequentiallyConsistent)  // ORDERING[HP-E1]
+        var busy: [(HazardRecord, Int, UInt)] = []
+        forEachSlot { record, index, value in busy.append((record, index, value)) }
+        for (record, index, value) in busy {
+            var backoff = Backoff()
+            // ORDERING[HP-E2]: acquire pairs with the release that cleared the slot.
+            while record.slots[index].load(ordering: .acquiring) == value { backoff.wait() }
+        }
+    }
+
+    public func barrier() { drain() }
+
+    /// Flushes the caller's participants, then frees the domain's garbage, waiting for
+    /// protections to end.
+    public func drain() {
+        ThreadParticipants.trapIfInsideGuard("drain()", scheme: Self.descriptor.id)
+        for record in ThreadParticipants.records(in: ObjectIdentifier(self)) {
+            flush(unsafeDowncast(record, to: HazardRecord.self))
+        }
+        var backoff = Backoff()
+        while true {
+            collect()
+            if garbage.isSettled { break }
+            backoff.wait()
+        }
+    }
+
+    public func release(_ handOff: consuming HazardHandOff) {
+        let holder = handOff.holder
+        precondition(holder.domainIdentity == ObjectIdentifier(self), "hp: a hand-off released on another domain")
+        // ORDERING[HP-E2]: release; the receiver's accesses happen before a later free.
+        holder.slots[0].store(0, ordering: .releasing)
+        handOffRecords.retire(holder)
+    }
+
+    public var statistics: ReclaimerStatistics {
+        let (retired, freed) = registry.sumCounters()
+        let total = freed &+ garbage.freedOutsideParticipants.load(ordering: .acquiring)
+        var events = [UInt64](repeating: 0, count: Event.allCases.count)
+        registry.forEach { record in
+            for event in Event.allCases { events[event.rawValue] &+= record.eventValue(event.rawValue) }
+        }
+        let pending = retired >= total ? retired - total : 0
+        return ReclaimerStatistics(
+            retired: retired, freed: total,
+            peakPending: max(garbage.peakPending.load(ordering: .relaxed), pending),
+            counters: Event.allCases.map { SchemeCounter($0.name, events[$0.rawValue]) }
+        )
+    }
+
+    /// Σ over records (max(threshold, 2H) + H + retiresPerGuard) + H (I4; the last H for
+    /// what the domain holds after a collect).
+    public func garbageBound(retiresPerGuard: Int) -> Int? {
+        let slots = registeredSlots.load(ordering: .relaxed)
+        let perThread = scanTrigger() + slots + retiresPerGuard
+        return registry.recordCount * perThread + slots
+    }
+
+    // MARK: slow paths
+
+    /// max(threshold, 2H): Michael's R ≥ H(1 + Ω(1)).
+    func scanTrigger() -> Int {
+        max(configuration.retireScanThreshold, 2 * registeredSlots.load(ordering: .relaxed))
+    }
+
+    /// Visits every non-empty slot: all thread slots first, then hand-off records (I3).
+    /// The caller issues the HP-E1 fence first.
+    func forEachSlot(_ body: (HazardRecord, Int, UInt) -> Void) {
+        for source in [registry, handOffRecords] {
+            source.forEach { record in
+                let record = unsafeDowncast(record, to: HazardRecord.self)
+                for index in 0..<record.slotCapacity {
+                    // ORDERING[HP-E2][HP-E3]: acquire pairs with the release that cleared it.
+                    let value = record.slots[index].load(ordering: .acquiring)
+                    if value != 0 { body(record, index, value) }
+                }
+            }
+        }
+    }
+
+    /// Sorted addresses of every protected node.
+    func snapshotProtections() -> ProtectionSnapshot {
+        // ORDERING[HP-E1]: pairs with protect's seq_cst slot store and re-load; every
+        // retired node was unlinked before this fence.
+        atomicMemoryFence(ordering: .sequentiallyConsistent)
+        var addresses: [UInt] = []
+        addresses.reserveCapacity(registeredSlots.load(ordering: .relaxed) + 8)
+        if plantedFault != .scanIgnoresSlots {
+            forEachSlot { _, _, value in addresses.append(value) }
+        }
+        return ProtectionSnapshot(sorting: addresses)
+    }
+
+    /// A thread's scan: adopt orphans, snapshot the slots, free what no slot holds.
+    @usableFromInline
+    @inline(never)
+    func scan(_ record: HazardRecord) {
+        if let orphans = garbage.stack.popAll() {
+            var batch = orphans
+            while true {
+                let next = batch.next
+                record.adopt(batch)
+                guard let next else { break }
+                batch = next
+            }
+            record.bumpEvent(Event.orphanAdoptions.rawValue)
+        }
+        let now = monotonicNanoseconds()
+        if let retired = record.retired, retired.count > 0 {
+            if retired.count < record.scanTrigger { record.bumpEvent(Event.timeTriggeredScans.rawValue) }
+            notePending()
+            let protections = snapshotProtections()
+            let freed = retired.reclaim(headerBytes: 0, allocator: allocator) { protections.contains($0) }
+            record.bump(record.freedCount, by: UInt64(freed))
+            record.bumpEvent(Event.scans.rawValue)
+        }
+        record.scanTrigger = scanTrigger()
+        record.lastScanNanoseconds = now
+        record.hot.pendingWork = 0
+    }
+
+    /// Deferred work at the outermost guard exit: the scan a retire asked for.
+    @usableFromInline
+    @inline(never)
+    func performDeferredWork(_ record: HazardRecord) {
+        scan(record)
+    }
+
+    func flush(_ record: HazardRecord) {
+        scan(record)
+        if let batch = record.retired, batch.count > 0 {
+            record.retired = nil
+            garbage.give(batch)
+        }
+    }
+
+    func unregister(_ record: HazardRecord) {
+        precondition(record.hot.guardDepth == 0, "hp: a participant left inside its own guard")
+        flush(record)
+        ThreadParticipants.remove(record)
+        registry.retire(record)
+    }
+
+    func notePending() {
+        let (retired, freed) = registry.sumCounters()
+        let total = freed &+ garbage.freedOutsideParticipants.load(ordering: .acquiring)
+        garbage.notePending(retired >= total ? retired - total : 0)
+    }
+
+    /// A free hand-off record, claimed or newly published.
+    func claimHandOffRecord() -> HazardRecord {
+        handOffRecords.claim(HazardRecord.self, where: { _ in true }) ?? {
+            let record = HazardRecord(domain: self, slots: 1)
+            handOffRecords.publish(record)
+            return record
+        }()
+    }
+}
+
+/// The sorted addresses a scan must not free.
+struct ProtectionSnapshot {
+    let sorted: [UInt]
+
+    init(sorting addresses: [UInt]) { sorted = addresses.sorted() }
+
+    func contains(_ node: UnsafeMutableRawPointer) -> Bool {
+        let target = UInt(bitPattern: node)
+        var low = 0, high = sorted.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sorted[middle] < target { low = middle + 1 } else { high = middle }
+        }
+        return low < sorted.count && sorted[low] == target
+    }
+}

@@ -1,0 +1,45 @@
+/// The parameters of a domain. Every scheme reads what applies to it and the manifest
+/// records all of them, so a run can be reproduced.
+public struct ReclaimerConfiguration: Sendable, Hashable, Codable {
+    /// Where nodes come from: jemalloc's `mallocx`/`sdallocx`, or the system `malloc`
+    /// (sanitizer runs, which own `malloc`).
+    public var allocator: NodeAllocatorKind
+    /// hp: a thread scans its retired nodes when it holds more than
+    /// max(`retireScanThreshold`, 2 × slots registered). folly's default is 1000.
+    public var retireScanThreshold: Int
+    /// hp: a thread that retires at all scans at least this often (folly: 2 s).
+    public var scanPeriod: Duration
+    /// ebr: nodes per bag (crossbeam: 64; 4 under test).
+    public var bagCapacity: Int
+
+    public init(
+        allocator: NodeAllocatorKind = .processDefault,
+        retireScanThreshold: Int = 1000,
+        scanPeriod: Duration = .milliseconds(100),
+        bagCapacity: Int = 64
+    ) {
+        precondition(retireScanThreshold >= 1, "retireScanThreshold must be at least 1")
+        precondition(bagCapacity >= 1, "bagCapacity must be at least 1")
+        self.allocator = allocator
+        self.retireScanThreshold = retireScanThreshold
+        self.scanPeriod = scanPeriod
+        self.bagCapacity = bagCapacity
+    }
+
+    /// Tiny thresholds and bags, so that races are cheap to hit (crossbeam shrinks its
+    /// bag to 4 under test).
+    public static var testing: ReclaimerConfiguration {
+        ReclaimerConfiguration(retireScanThreshold: 4, scanPeriod: .milliseconds(1), bagCapacity: 4)
+    }
+
+    /// `key=value` pairs for manifests and `list`.
+    public var parameters: [(String, String)] {
+        [
+            ("allocator", allocator.rawValue),
+            ("retire_scan_threshold", String(retireScanThreshold)),
+            ("scan_period_ms", String(Double(scanPeriod.components.seconds) * 1000
+                + Double(scanPeriod.components.attoseconds) / 1e15)),
+            ("bag_capacity", String(bagCapacity)),
+        ]
+    }
+}

@@ -1,0 +1,45 @@
+/// Every scheme the suite ships, by command-line id. Code that must run a scheme chosen at
+/// run time dispatches once, here, to a generic function: callers never hold an
+/// `any Reclaimer` on a hot path.
+public enum SchemeID: String, CaseIterable, Sendable, Hashable, Codable, CustomStringConvertible {
+    case none
+    case hp
+    case ebr
+
+    public var description: String { rawValue }
+
+    /// Calls `visitor` with the scheme's domain type.
+    public func accept<Visitor: SchemeVisitor>(_ visitor: Visitor) -> Visitor.Output {
+        switch self {
+        case .none: visitor.visit(NoReclamationDomain.self)
+        case .hp: visitor.visit(HazardPointerDomain.self)
+        case .ebr: visitor.visit(EpochDomain.self)
+        }
+    }
+
+    public var descriptor: SchemeDescriptor {
+        struct Describe: SchemeVisitor {
+            func visit<R: Reclaimer>(_ scheme: R.Type) -> SchemeDescriptor { R.descriptor }
+        }
+        return accept(Describe())
+    }
+
+    /// Parses a command-line id, with an error that lists the allowed ones.
+    public static func parse(_ text: String) throws(SchemeParseError) -> SchemeID {
+        guard let id = SchemeID(rawValue: text) else { throw SchemeParseError(value: text) }
+        return id
+    }
+}
+
+/// A generic function over a scheme type, called by `SchemeID.accept(_:)`.
+public protocol SchemeVisitor {
+    associatedtype Output
+    func visit<R: Reclaimer>(_ scheme: R.Type) -> Output
+}
+
+public struct SchemeParseError: Error, CustomStringConvertible {
+    public let value: String
+    public var description: String {
+        "unknown scheme '\(value)'; allowed: \(SchemeID.allCases.map(\.rawValue).joined(separator: ", "))"
+    }
+}

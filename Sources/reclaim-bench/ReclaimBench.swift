@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Reclamation
+import ReclaimBenchKit
+
+@main
+struct ReclaimBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reclaim-bench",
+        abstract: "Compare and torture safe-memory-reclamation schemes.",
+        subcommands: [List.self, Smoke.self]
+    )
+}
+
+/// Comma-separated scheme ids, validated with a message that lists the allowed ones.
+struct SchemeList: ExpressibleByArgument {
+    let schemes: [SchemeID]
+    init?(argument: String) {
+        guard let parsed = try? argument.split(separator: ",").map({ try SchemeID.parse(String($0)) }), !parsed.isEmpty
+        else { return nil }
+        schemes = parsed
+    }
+    static var defaultValueDescription: String { "all" }
+}
+
+extension ReclaimBench {
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List every scheme: family, reference, capabilities, bytes per node.")
+
+        enum Format: String, ExpressibleByArgument, CaseIterable { case table, csv }
+
+        @Option(help: "Output format: table or csv.")
+        var format: Format = .table
+
+        func run() throws {
+            let rows = SchemeTable.rows()
+            print(format == .csv ? SchemeTable.csv(rows) : SchemeTable.table(rows), terminator: "")
+        }
+    }
+
+    struct Smoke: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A short slot-array run of each scheme (a build check, not a benchmark).")
+
+        @Option(help: "Comma-separated scheme ids (\(SchemeID.allCases.map(\.rawValue).joined(separator: ", "))).")
+        var schemes: String = SchemeID.allCases.map(\.rawValue).joined(separator: ",")
+
+        @Option(help: "Seconds per scheme (0.1–60).")
+        var duration: Double = 1
+
+        @Option(help: "Reader threads (1–256).")
+        var readers: Int = 2
+
+        @Option(help: "Writer threads (1–256).")
+        var writers: Int = 1
+
+        @Option(help: "Slots in the array (1–1048576).")
+        var slots: Int = 1024
+
+        func validate() throws {
+            do {
+                _ = try schemes.split(separator: ",").map { try SchemeID.parse(String($0)) }
+            } catch { throw ValidationError("--schemes: \(error)") }
+            guard (0.1...60).contains(duration) else { throw ValidationError("--duration \(duration): allowed 0.1–60 seconds") }
+            guard (1...256).contains(readers) else { throw ValidationError("--readers \(readers): allowed 1–256") }
+            guard (1...256).contains(writers) else { throw ValidationError("--writers \(writers): allowed 1–256") }
+            guard (1...1_048_576).contains(slots) else { throw ValidationError("--slots \(slots): allowed 1–1048576") }
+        }
+
+        func run() throws {
+            let ids = try schemes.split(separator: ",").map { try SchemeID.parse(String($0)) }
+            let parameters = SlotStress.Parameters(
+                slots: slots, readers: readers, writers: writers, duration: .milliseconds(Int(duration * 1000)))
+            FileHandle.standardError.write(Data(
+                "smoke: \(ids.count) scheme(s) × \(duration) s, \(readers) reader(s), \(writers) writer(s), \(slots) slots — a build check, not a benchmark\n".utf8))
+            let rows = ReclaimBenchKit.Smoke.run(schemes: ids, parameters: parameters)
+            print(ReclaimBenchKit.Smoke.table(rows), terminator: "")
+            if rows.contains(where: { $0.statistics.retired != $0.statistics.freed }) {
+                throw ExitCode(70)  // EX_SOFTWARE: a scheme left garbage after drain
+            }
+        }
+    }
+}
