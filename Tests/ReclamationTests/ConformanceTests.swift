@@ -33,8 +33,12 @@ struct ConformanceSuiteTests {
 @Suite(.serialized)
 struct PlantedSchemeTests {
     enum Case: String, CaseIterable, Sendable {
+        // The four the foundation issue names:
         case freesOnRetireVsProtection, freesOnRetireVsStress, freesTwiceInDrainVsRetireThenDrain
         case dropsGarbageOnExitVsThreadExit, hazardScanIgnoringSlotsVsProtection
+        // One for every other check, so that each check is shown able to fail:
+        case dropsGarbageOnExitVsRetireThenDrain, hazardRetireNeverScansVsBoundedGarbage
+        case hazardDetachDroppingProtectionVsHandOff, allocatesOnReadVsReadPath
     }
 
     @Test("a planted broken scheme is reported as failing", arguments: Case.allCases)
@@ -53,6 +57,23 @@ struct PlantedSchemeTests {
             report = Conformance.run(.protectionOutlivesRetire) {
                 HazardPointerDomain(configuration: .testing, plantedFault: .scanIgnoresSlots)
             }
+        case .dropsGarbageOnExitVsRetireThenDrain:
+            report = Conformance.run(.retireThenDrain) { PlantedDomain<DropsGarbageOnExit>(configuration: .testing) }
+            if AllocatorStatistics.mallocIsJemalloc {
+                // The leaked nodes show in the thread's live bytes too, not only in the census.
+                #expect(report.violations.contains { $0.contains("thread live bytes moved") }, "\(report)")
+            }
+        case .hazardRetireNeverScansVsBoundedGarbage:
+            report = Conformance.run(.boundedGarbage) {
+                HazardPointerDomain(configuration: .testing, plantedFault: .retireNeverScans)
+            }
+        case .hazardDetachDroppingProtectionVsHandOff:
+            report = Conformance.run(.handOff) {
+                HazardPointerDomain(configuration: .testing, plantedFault: .detachDropsProtection)
+            }
+        case .allocatesOnReadVsReadPath:
+            guard AllocatorStatistics.mallocIsJemalloc else { return }  // the check cannot measure here
+            report = Conformance.run(.readPathAllocatesNothing) { PlantedDomain<AllocatesOnRead>(configuration: .testing) }
         }
         print(report)
         #expect(!report.violations.isEmpty, "the planted fault went unnoticed: \(report)")
@@ -65,8 +86,9 @@ struct PlantedSchemeTests {
         #expect(Conformance.run(.threadExitLosesNothing) { PlantedDomain<FreesOnRetire>(configuration: .testing) }.passed)
         // The planted hazard-pointer domain with its fault switched off passes the check
         // that catches the fault switched on.
-        #expect(Conformance.run(.protectionOutlivesRetire) {
-            HazardPointerDomain(configuration: .testing, plantedFault: .none)
-        }.passed)
+        for check in [ConformanceCheck.protectionOutlivesRetire, .boundedGarbage, .handOff] {
+            #expect(Conformance.run(check) { HazardPointerDomain(configuration: .testing, plantedFault: .none) }.passed)
+        }
+        #expect(Conformance.run(.readPathAllocatesNothing) { PlantedDomain<FreesOnRetire>(configuration: .testing) }.passed)
     }
 }

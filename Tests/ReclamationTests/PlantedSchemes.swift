@@ -6,6 +6,8 @@
 //   frees-on-retire       — retire frees at once (a reader may hold the node)
 //   frees-twice-in-drain  — drain runs every deleter twice
 //   drops-garbage-on-exit — a leaving participant forgets its garbage
+//   allocates-on-read     — protect() allocates and frees a small block
+// Hazard-pointer faults are planted in HazardPointerDomain itself (@_spi(Planted)).
 
 import Reclamation
 import Synchronization
@@ -13,12 +15,13 @@ import Synchronization
 import Glibc
 #endif
 
-enum PlantedFault: String, Sendable { case freesOnRetire, freesTwiceInDrain, dropsGarbageOnExit }
+enum PlantedFault: String, Sendable { case freesOnRetire, freesTwiceInDrain, dropsGarbageOnExit, allocatesOnRead }
 
 protocol PlantedFaultMarker { static var fault: PlantedFault { get } }
 enum FreesOnRetire: PlantedFaultMarker { static let fault = PlantedFault.freesOnRetire }
 enum FreesTwiceInDrain: PlantedFaultMarker { static let fault = PlantedFault.freesTwiceInDrain }
 enum DropsGarbageOnExit: PlantedFaultMarker { static let fault = PlantedFault.dropsGarbageOnExit }
+enum AllocatesOnRead: PlantedFaultMarker { static let fault = PlantedFault.allocatesOnRead }
 
 /// A retired node and how to free it.
 struct PlantedEntry: @unchecked Sendable {
@@ -138,7 +141,10 @@ struct PlantedGuard<Marker: PlantedFaultMarker>: ReclaimerGuard, ~Copyable {
     typealias Domain = PlantedDomain<Marker>
     let garbage: PlantedLocalGarbage
 
-    func protect(_ link: UnsafeMutablePointer<AtomicNodeLink>, slot: Int) -> TaggedNode { link.pointee.load(.acquiring) }
+    func protect(_ link: UnsafeMutablePointer<AtomicNodeLink>, slot: Int) -> TaggedNode {
+        if Marker.fault == .allocatesOnRead { free(malloc(24)) }
+        return link.pointee.load(.acquiring)
+    }
     func resetProtection(slot: Int) {}
 
     func retire(_ node: UnsafeMutableRawPointer, _ layout: NodeLayout) { retire(PlantedEntry(node: node, deleter: nil)) }

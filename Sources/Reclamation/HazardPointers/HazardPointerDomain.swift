@@ -66,6 +66,11 @@ public final class HazardPointerDomain: Reclaimer, @unchecked Sendable {
         case none
         /// scan() ignores every slot: frees protected nodes.
         case scanIgnoresSlots
+        /// retire() never asks for a scan (only flush and leaving do): garbage grows
+        /// without the bound the scheme claims.
+        case retireNeverScans
+        /// detach() clears the slot without moving the protection to a hand-off record.
+        case detachDropsProtection
     }
 
     /// Event counters kept per thread.
@@ -100,7 +105,8 @@ public final class HazardPointerDomain: Reclaimer, @unchecked Sendable {
         self.configuration = configuration
         self.allocator = NodeAllocator(configuration.allocator)
         let period = configuration.scanPeriod.components
-        self.scanPeriodNanoseconds = UInt64(period.seconds) * 1_000_000_000 + UInt64(period.attoseconds / 1_000_000_000)
+        self.scanPeriodNanoseconds = plantedFault == .retireNeverScans ? .max
+            : UInt64(period.seconds) * 1_000_000_000 + UInt64(period.attoseconds / 1_000_000_000)
         self.plantedFault = plantedFault
     }
 
@@ -204,7 +210,8 @@ public final class HazardPointerDomain: Reclaimer, @unchecked Sendable {
     /// what the domain holds after a collect).
     public func garbageBound(retiresPerGuard: Int) -> Int? {
         let slots = registeredSlots.load(ordering: .relaxed)
-        let perThread = scanTrigger() + slots + retiresPerGuard
+        let trigger = max(configuration.retireScanThreshold, 2 * slots)
+        let perThread = trigger + slots + retiresPerGuard
         return registry.recordCount * perThread + slots
     }
 
@@ -212,7 +219,8 @@ public final class HazardPointerDomain: Reclaimer, @unchecked Sendable {
 
     /// max(threshold, 2H): Michael's R ≥ H(1 + Ω(1)).
     func scanTrigger() -> Int {
-        max(configuration.retireScanThreshold, 2 * registeredSlots.load(ordering: .relaxed))
+        if plantedFault == .retireNeverScans { return .max }
+        return max(configuration.retireScanThreshold, 2 * registeredSlots.load(ordering: .relaxed))
     }
 
     /// Visits every non-empty slot: all thread slots first, then hand-off records (I3).

@@ -110,7 +110,9 @@ public struct HazardPointerGuard: ReclaimerGuard, ~Copyable {
         let holder = domain.claimHandOffRecord()
         // ORDERING[HP-E3]: the hand-off slot is written before the thread slot is cleared
         // with release; a scan reads thread slots (acquire) before hand-off records.
-        holder.slots[0].store(value, ordering: .relaxed)
+        if domain.plantedFault != .detachDropsProtection {
+            holder.slots[0].store(value, ordering: .relaxed)
+        }
         slots[slot].store(0, ordering: .releasing)
         hot.schemeWord &= ~(1 &<< UInt(slot))
         record.bumpEvent(HazardPointerDomain.Event.handOffs.rawValue)

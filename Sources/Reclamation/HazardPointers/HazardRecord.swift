@@ -42,7 +42,7 @@ final class HazardRecord: ParticipantRecord, @unchecked Sendable {
     /// the list reaches the trigger or, checked every 64 retires, the scan period passed.
     @usableFromInline
     func retire(_ entry: RetiredNode) {
-        var batch = retired ?? GarbageBatch.allocate(capacity: max(scanTrigger, 8))
+        var batch = retired ?? GarbageBatch.allocate(capacity: min(max(scanTrigger, 8), 1024))
         if batch.isFull { batch = batch.grown() }
         batch.append(entry)
         retired = batch
