@@ -3,10 +3,20 @@
 // measured and tortured side by side. See README.md and DESIGN notes in the sources.
 import PackageDescription
 
+// RECLAIMBENCH_ALLOCATOR=system at build time leaves jemalloc out of the link entirely.
+// Sanitizer builds need this: Debian's unprefixed jemalloc replaces malloc *and* C++
+// operator new process-wide, so with it linked, memory the C++ runtime allocates through
+// jemalloc is freed through the sanitizer's free (an ASan "bad-free" before any test runs).
+// The run-time switch (the same variable at run time) chooses the node allocator of a
+// jemalloc build; this one removes jemalloc.
+let withoutJemalloc = Context.environment["RECLAIMBENCH_ALLOCATOR"] == "system"
+
 // Every Swift module uses ~Copyable associated types (participant, guard, hand-off).
 let swiftSettings: [SwiftSetting] = [
     .enableExperimentalFeature("SuppressedAssociatedTypes"),
-]
+] + (withoutJemalloc ? [.define("RECLAIMBENCH_NO_JEMALLOC")] : [])
+
+let jemallocDependency: [Target.Dependency] = withoutJemalloc ? [] : ["CJemalloc"]
 
 let package = Package(
     name: "ReclaimBench",
@@ -29,12 +39,13 @@ let package = Package(
         // fence, mallctl, a thread-local word.
         .target(
             name: "CReclaimSupport",
-            dependencies: ["CJemalloc"],
-            linkerSettings: [.linkedLibrary("jemalloc")]
+            dependencies: jemallocDependency,
+            cSettings: withoutJemalloc ? [.define("RECLAIMBENCH_NO_JEMALLOC")] : [],
+            linkerSettings: withoutJemalloc ? [] : [.linkedLibrary("jemalloc")]
         ),
         .target(
             name: "Reclamation",
-            dependencies: ["CReclaimSupport", "CJemalloc"],
+            dependencies: ["CReclaimSupport"] + jemallocDependency,
             swiftSettings: swiftSettings
         ),
         .target(

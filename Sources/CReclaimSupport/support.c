@@ -10,7 +10,9 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#ifndef RECLAIMBENCH_NO_JEMALLOC
 #include <jemalloc/jemalloc.h>
+#endif
 
 int rs_sched_getcpu(void) { return sched_getcpu(); }
 
@@ -41,6 +43,16 @@ int rs_membarrier_private_expedited(void) {
     return r == 0 ? 0 : -errno;
 }
 
+#ifdef RECLAIMBENCH_NO_JEMALLOC
+// Built without jemalloc (sanitizer runs): every statistic is unavailable.
+int rs_jemalloc_refresh(void) { return ENOENT; }
+int rs_jemalloc_read_size(const char *name, size_t *value) { (void)name; (void)value; return ENOENT; }
+int rs_jemalloc_read_u64(const char *name, uint64_t *value) { (void)name; (void)value; return ENOENT; }
+int rs_jemalloc_thread_counters(uint64_t *allocated, uint64_t *deallocated) {
+    (void)allocated; (void)deallocated; return ENOENT;
+}
+const char *rs_jemalloc_version(void) { return NULL; }
+#else
 int rs_jemalloc_refresh(void) {
     uint64_t epoch = 1;
     // Writing `epoch` refreshes the stats snapshot; no old value wanted (NULL).
@@ -69,6 +81,8 @@ const char *rs_jemalloc_version(void) {
     if (mallctl("version", &version, &length, NULL, 0) != 0) return NULL;
     return version;
 }
+
+#endif
 
 const char *rs_malloc_conf_environment(void) { return getenv("MALLOC_CONF"); }
 

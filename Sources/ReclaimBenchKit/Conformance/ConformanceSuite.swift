@@ -94,8 +94,8 @@ public enum Conformance {
                     let statistics = domain.statistics
                     (retired, freed, peakPending) = (statistics.retired, statistics.freed, statistics.peakPending)
                     let census = tracker.census()
-                    neverFreed = census.neverFreed.count
-                    freedTwice = census.freedMoreThanOnce.count
+                    neverFreed = census.neverFreed
+                    freedTwice = census.freedMoreThanOnce
                 }
                 let after = AllocatorStatistics.threadLiveBytes() ?? 0
                 guard round == 1 else { continue }
@@ -187,8 +187,8 @@ public enum Conformance {
         domain.drain()
         let census = tracker.census()
         report.violations = findings.withLock { $0 }
-        if !census.neverFreed.isEmpty || !census.freedMoreThanOnce.isEmpty {
-            report.violations.append("after drain: \(census.neverFreed.count) never freed, \(census.freedMoreThanOnce.count) freed more than once")
+        if census.neverFreed > 0 || census.freedMoreThanOnce > 0 {
+            report.violations.append("after drain: \(census.neverFreed) never freed, \(census.freedMoreThanOnce) freed more than once")
         }
         tracker.releaseQuarantine()
         root.deinitialize(count: 1)
@@ -215,8 +215,8 @@ public enum Conformance {
         if outcome.violations > 0 {
             report.violations.append("\(outcome.violations) bad reads; first: \(outcome.firstViolation ?? "?")")
         }
-        if !census.neverFreed.isEmpty || !census.freedMoreThanOnce.isEmpty {
-            report.violations.append("after drain: \(census.neverFreed.count) never freed, \(census.freedMoreThanOnce.count) freed more than once")
+        if census.neverFreed > 0 || census.freedMoreThanOnce > 0 {
+            report.violations.append("after drain: \(census.neverFreed) never freed, \(census.freedMoreThanOnce) freed more than once")
         }
         let statistics = outcome.statistics
         if statistics.freed != statistics.retired {
@@ -278,8 +278,8 @@ public enum Conformance {
         domain.drain()
         let census = tracker.census()
         let statistics = domain.statistics
-        if !census.neverFreed.isEmpty { report.violations.append("\(census.neverFreed.count) of 4 nodes lost when their thread left") }
-        if !census.freedMoreThanOnce.isEmpty { report.violations.append("\(census.freedMoreThanOnce.count) nodes freed more than once") }
+        if census.neverFreed > 0 { report.violations.append("\(census.neverFreed) of 4 nodes lost when their thread left") }
+        if census.freedMoreThanOnce > 0 { report.violations.append("\(census.freedMoreThanOnce) nodes freed more than once") }
         if statistics.retired != statistics.freed {
             report.violations.append("statistics: retired \(statistics.retired) ≠ freed \(statistics.freed)")
         }
@@ -348,7 +348,7 @@ public enum Conformance {
         domain.drain()
         let census = tracker.census()
         report.violations = findings.withLock { $0 }
-        if tracker.freeCount(tracker.id(of: node)) != 1 || !census.freedMoreThanOnce.isEmpty {
+        if tracker.freeCount(tracker.id(of: node)) != 1 || census.freedMoreThanOnce > 0 {
             report.violations.append("after release and drain the node was freed \(tracker.freeCount(tracker.id(of: node))) times")
         }
         tracker.releaseQuarantine()

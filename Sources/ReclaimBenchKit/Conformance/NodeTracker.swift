@@ -12,6 +12,8 @@ import Synchronization
 ///   never freed memory — safe under ASan even when a planted scheme frees too early.
 /// - otherwise: the deleter frees the node on its first call; a second call is recorded
 ///   as a double free and frees nothing (so a planted double free cannot corrupt the heap).
+///   It finds the node's id by address in a table of live nodes, never by reading the node:
+///   after the first free its memory is gone.
 ///
 /// Node data (relaxed atomics, so that a planted early free is a detected bug, not a data
 /// race): magic, generation, id, check = id ^ generation ^ salt.
@@ -28,6 +30,9 @@ public final class NodeTracker: @unchecked Sendable {
     private let freeCounts: UnsafeMutablePointer<Atomic<UInt32>>
     private let addresses: UnsafeMutablePointer<UInt>
     private let nextID = Atomic<Int>(0)
+    /// Non-quarantine mode: live node address → id, and frees of addresses not live.
+    private let live = Mutex<[UInt: Int]>([:])
+    private let unknownFrees = Atomic<Int>(0)
     private let allocateNode: @Sendable () -> UnsafeMutableRawPointer
     private let freeNode: @Sendable (UnsafeMutableRawPointer) -> Void
     private let dataOffset: Int
@@ -76,6 +81,7 @@ public final class NodeTracker: @unchecked Sendable {
         (words + 2).initialize(to: Atomic(UInt64(id)))
         (words + 3).initialize(to: Atomic(UInt64(id) ^ 1 ^ Self.salt))
         addresses[id] = UInt(bitPattern: node)
+        if !quarantine { live.withLock { $0[UInt(bitPattern: node)] = id } }
         return node
     }
 
@@ -100,27 +106,33 @@ public final class NodeTracker: @unchecked Sendable {
 
     /// Deleter body.
     func deleted(_ node: UnsafeMutableRawPointer) {
+        if !quarantine {
+            guard let id = live.withLock({ $0.removeValue(forKey: UInt(bitPattern: node)) }) else {
+                unknownFrees.add(1, ordering: .relaxed)  // ORDERING: read after the threads joined
+                return  // freed before (or never ours): count it, touch nothing
+            }
+            freeCounts[id].add(1, ordering: .acquiringAndReleasing)
+            freeNode(node)
+            return
+        }
         let words = fields(node)
         let id = Int(words[2].load(ordering: .relaxed))
         // ORDERING: acq_rel; a reader's acquire load of the count sees the free.
         let previous = freeCounts[id].add(1, ordering: .acquiringAndReleasing).oldValue
         guard previous == 0 else { return }  // a double free: counted, nothing freed twice
-        if quarantine {
-            words[0].store(Self.poisonMagic, ordering: .relaxed)
-            words[1].add(1, ordering: .relaxed)
-        } else {
-            freeNode(node)
-        }
+        words[0].store(Self.poisonMagic, ordering: .relaxed)
+        words[1].add(1, ordering: .relaxed)
     }
 
-    /// Ids freed zero times, more than once.
-    public func census() -> (neverFreed: [Int], freedMoreThanOnce: [Int]) {
-        var never: [Int] = [], many: [Int] = []
+    /// Nodes freed zero times, and frees beyond the first (a node freed twice counts once
+    /// here; in non-quarantine mode a second free is known by its address no longer being live).
+    public func census() -> (neverFreed: Int, freedMoreThanOnce: Int) {
+        var never = 0, many = unknownFrees.load(ordering: .relaxed)
         for id in 0..<made {
             switch freeCounts[id].load(ordering: .acquiring) {
-            case 0: never.append(id)
+            case 0: never += 1
             case 1: break
-            default: many.append(id)
+            default: many += 1
             }
         }
         return (never, many)

@@ -1,4 +1,6 @@
+#if !RECLAIMBENCH_NO_JEMALLOC
 import CJemalloc
+#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,11 +13,23 @@ public enum NodeAllocatorKind: String, Sendable, Hashable, Codable, CaseIterable
     /// come from here, or the sanitizer never sees them freed.
     case system
 
-    /// `RECLAIMBENCH_ALLOCATOR=system` selects the system allocator; anything else, jemalloc.
+    /// `RECLAIMBENCH_ALLOCATOR=system` selects the system allocator; anything else, jemalloc
+    /// (the system allocator in a build without jemalloc, see Package.swift).
     public static let processDefault: NodeAllocatorKind = {
-        guard let value = getenv("RECLAIMBENCH_ALLOCATOR") else { return .jemalloc }
+        guard isJemallocLinked, let value = getenv("RECLAIMBENCH_ALLOCATOR") else {
+            return isJemallocLinked ? .jemalloc : .system
+        }
         return NodeAllocatorKind(rawValue: String(cString: value)) ?? .jemalloc
     }()
+
+    /// False in a build made with `RECLAIMBENCH_ALLOCATOR=system` (sanitizer runs).
+    public static var isJemallocLinked: Bool {
+        #if RECLAIMBENCH_NO_JEMALLOC
+        false
+        #else
+        true
+        #endif
+    }
 }
 
 /// Allocates and frees node memory, 16-byte aligned, with one allocator used consistently.
@@ -23,16 +37,24 @@ public enum NodeAllocatorKind: String, Sendable, Hashable, Codable, CaseIterable
 struct NodeAllocator: Sendable {
     @usableFromInline let kind: NodeAllocatorKind
 
-    init(_ kind: NodeAllocatorKind) { self.kind = kind }
+    init(_ kind: NodeAllocatorKind) {
+        precondition(kind == .system || NodeAllocatorKind.isJemallocLinked,
+                     "this build has no jemalloc (built with RECLAIMBENCH_ALLOCATOR=system); use the system allocator")
+        self.kind = kind
+    }
 
     /// `bytes` of uninitialized memory, 16-byte aligned. Traps when memory is exhausted.
     @usableFromInline
     func allocate(bytes: Int) -> UnsafeMutableRawPointer {
         let memory: UnsafeMutableRawPointer?
+        #if RECLAIMBENCH_NO_JEMALLOC
+        memory = malloc(bytes)
+        #else
         switch kind {
         case .jemalloc: memory = mallocx(bytes, 0)  // flags 0: default alignment ≥ 16 for ≥ 16 bytes
         case .system: memory = malloc(bytes)  // glibc: 16-byte aligned on x86-64
         }
+        #endif
         guard let memory else { fatalError("node allocation of \(bytes) bytes failed: out of memory") }
         return memory
     }
@@ -40,18 +62,22 @@ struct NodeAllocator: Sendable {
     /// Frees memory from `allocate(bytes:)` with the same `bytes`.
     @usableFromInline
     func free(_ memory: UnsafeMutableRawPointer, bytes: Int) {
+        #if RECLAIMBENCH_NO_JEMALLOC
+        Glibc.free(memory)
+        #else
         switch kind {
         case .jemalloc: sdallocx(memory, bytes, 0)
         case .system: Glibc.free(memory)
         }
+        #endif
     }
 
     /// The size class the allocator really hands out for `bytes` (jemalloc's `nallocx`).
     static func sizeClass(bytes: Int, kind: NodeAllocatorKind) -> Int {
-        switch kind {
-        case .jemalloc: return nallocx(bytes, 0)
-        case .system: return max(32, (bytes + 8 + 15) & ~15)  // glibc: 8-byte header, 16-byte chunks
-        }
+        #if !RECLAIMBENCH_NO_JEMALLOC
+        if kind == .jemalloc { return nallocx(bytes, 0) }
+        #endif
+        return max(32, (bytes + 8 + 15) & ~15)  // glibc: 8-byte header, 16-byte chunks
     }
 }
 
