@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The test command: the whole suite (Swift Testing), then the same suite under
+# AddressSanitizer and ThreadSanitizer. Each stage has a time budget; a stage that runs
+# past it fails the run instead of hanging CI.
+#
+#   stage                         budget   measured here (2 cores, clean clone)
+#   build + tests (debug)         12 min   see README
+#   ASan build + tests (system)   10 min
+#   TSan build + tests (system)   10 min
+#
+# Sanitizer builds leave jemalloc out (RECLAIMBENCH_ALLOCATOR=system, see Package.swift):
+# the sanitizers own malloc. `--quick` runs only the first stage.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+
+stage() {
+    local name=$1 budget=$2; shift 2
+    local start=$SECONDS
+    echo "==> $name (budget ${budget}s)"
+    if ! timeout --kill-after=30 "$budget" "$@"; then
+        echo "==> $name FAILED or ran past its ${budget}s budget after $((SECONDS - start))s" >&2
+        exit 1
+    fi
+    echo "==> $name done in $((SECONDS - start))s"
+}
+
+stage "tests" 720 swift test
+
+if [ "${1:-}" = "--quick" ]; then exit 0; fi
+
+export RECLAIMBENCH_ALLOCATOR=system SWIFT_BACKTRACE=enable=no
+stage "tests under AddressSanitizer" 600 env ASAN_OPTIONS=detect_leaks=0 \
+    swift test --sanitize=address --scratch-path .build-asan
+stage "tests under ThreadSanitizer" 600 swift test --sanitize=thread --scratch-path .build-tsan
