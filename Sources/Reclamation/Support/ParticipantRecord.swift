@@ -103,13 +103,6 @@ struct HotHeader {
         nonmutating set { base.storeBytes(of: newValue, toByteOffset: 8, as: UInt.self) }
     }
 
-    /// A word the scheme may use (hp: the mask of slots in use).
-    @inlinable
-    var schemeWord: UInt {
-        get { base.load(fromByteOffset: 16, as: UInt.self) }
-        nonmutating set { base.storeBytes(of: newValue, toByteOffset: 16, as: UInt.self) }
-    }
-
     /// The scheme's area.
     @inlinable
     var schemeArea: UnsafeMutableRawPointer { base + Self.schemeAreaOffset }
