@@ -62,6 +62,8 @@ public enum SchemeTable {
         var text = TextTable.render(header: shown, rows: cells)
         text += "\nnode = header + one link + 16 B key/value (a hash-map node), as asked of the allocator;\n"
         text += "size class = what jemalloc hands out for it.\n"
+        text += "default parameters: "
+            + ReclaimerConfiguration().parameters.map { "\($0.0)=\($0.1)" }.joined(separator: " ") + "\n"
         return text
     }
 }

@@ -200,7 +200,7 @@ public enum Conformance {
 
     /// Parameters of the concurrent stress (small enough for a debug build on 2 cores).
     public static let stressParameters = SlotStress.Parameters(
-        slots: 16, readers: 2, writers: 1, readsPerReader: 20_000, updatesPerWriter: 10_000, holdYieldInterval: 64
+        slots: 16, readers: 2, writers: 1, readsPerReader: 200_000, updatesPerWriter: 50_000, holdYieldInterval: 64
     )
 
     static func concurrentStress<R: Reclaimer>(_ make: @escaping @Sendable () -> R) -> ConformanceReport {

@@ -226,16 +226,16 @@ public final class HazardPointerDomain: Reclaimer, @unchecked Sendable {
     /// Visits every non-empty slot: all thread slots first, then hand-off records (I3).
     /// The caller issues the HP-E1 fence first.
     func forEachSlot(_ body: (HazardRecord, Int, UInt) -> Void) {
-        for source in [registry, handOffRecords] {
-            source.forEach { record in
-                let record = unsafeDowncast(record, to: HazardRecord.self)
-                for index in 0..<record.slotCapacity {
-                    // ORDERING[HP-E2][HP-E3]: acquire pairs with the release that cleared it.
-                    let value = record.slots[index].load(ordering: .acquiring)
-                    if value != 0 { body(record, index, value) }
-                }
+        let visit = { (record: ParticipantRecord) in
+            let record = unsafeDowncast(record, to: HazardRecord.self)
+            for index in 0..<record.slotCapacity {
+                // ORDERING[HP-E2][HP-E3]: acquire pairs with the release that cleared it.
+                let value = record.slots[index].load(ordering: .acquiring)
+                if value != 0 { body(record, index, value) }
             }
         }
+        registry.forEach(visit)
+        handOffRecords.forEach(visit)  // after every thread slot (I3)
     }
 
     /// Sorted addresses of every protected node.

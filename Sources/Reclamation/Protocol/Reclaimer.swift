@@ -167,9 +167,6 @@ extension Reclaimer where HandOff == UnsupportedHandOff {
 }
 
 extension Reclaimer {
-    /// A domain with the default configuration.
-    public static func make() throws -> Self { try Self(configuration: ReclaimerConfiguration()) }
-
     /// The capabilities of this domain's scheme.
     @inlinable
     public static var capabilities: ReclaimerCapabilities { descriptor.capabilities }
