@@ -8,19 +8,8 @@ struct ReclaimBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reclaim-bench",
         abstract: "Compare and torture safe-memory-reclamation schemes.",
-        subcommands: [List.self, Smoke.self]
+        subcommands: [List.self, Smoke.self, ReadCost.self]
     )
-}
-
-/// Comma-separated scheme ids, validated with a message that lists the allowed ones.
-struct SchemeList: ExpressibleByArgument {
-    let schemes: [SchemeID]
-    init?(argument: String) {
-        guard let parsed = try? argument.split(separator: ",").map({ try SchemeID.parse(String($0)) }), !parsed.isEmpty
-        else { return nil }
-        schemes = parsed
-    }
-    static var defaultValueDescription: String { "all" }
 }
 
 extension ReclaimBench {
@@ -79,6 +68,42 @@ extension ReclaimBench {
             if rows.contains(where: { $0.statistics.retired != $0.statistics.freed }) {
                 throw ExitCode(70)  // EX_SOFTWARE: a scheme left garbage after drain
             }
+        }
+    }
+
+    struct ReadCost: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "read-cost",
+            abstract: "Read-side cost per operation (guard + protect + read), one thread, 1024 slots (refscale-style).")
+
+        @Option(help: "Comma-separated scheme ids (\(SchemeID.allCases.map(\.rawValue).joined(separator: ", "))).")
+        var schemes: String = SchemeID.allCases.map(\.rawValue).joined(separator: ",")
+
+        @Option(help: "Operations per repetition (1000–10000000000).")
+        var operations: Int = 20_000_000
+
+        @Option(help: "Repetitions (1–100); the median and the spread are reported.")
+        var repetitions: Int = 7
+
+        func validate() throws {
+            do {
+                _ = try schemes.split(separator: ",").map { try SchemeID.parse(String($0)) }
+            } catch { throw ValidationError("--schemes: \(error)") }
+            guard (1000...10_000_000_000).contains(operations) else {
+                throw ValidationError("--operations \(operations): allowed 1000–10000000000")
+            }
+            guard (1...100).contains(repetitions) else { throw ValidationError("--repetitions \(repetitions): allowed 1–100") }
+        }
+
+        func run() throws {
+            let ids = try schemes.split(separator: ",").map { try SchemeID.parse(String($0)) }
+            let results = ReclaimBenchKit.ReadCost.run(schemes: ids, operations: operations, repetitions: repetitions)
+            print(TextTable.render(
+                header: ["scheme", "median ns/op", "min", "max", "repetitions"],
+                rows: results.map { result in
+                    [result.scheme, String(format: "%.2f", result.median), String(format: "%.2f", result.nanoseconds.first!),
+                     String(format: "%.2f", result.nanoseconds.last!), String(result.nanoseconds.count)]
+                }), terminator: "")
         }
     }
 }

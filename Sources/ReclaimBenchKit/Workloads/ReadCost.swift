@@ -1,0 +1,91 @@
+import Reclamation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The read-side cost of a scheme, as the kernel's refscale measures it: one thread, a
+/// 1024-slot table, each operation a guard + protect + read of one node + guard end.
+/// The loop lives in this module and calls the scheme generically, so it also shows
+/// whether the scheme's hot path is specialized and inlined across modules (without
+/// `@inlinable` hp measured 21–25 ns instead of ~2).
+public enum ReadCost {
+    public struct Result: Sendable {
+        public var scheme: String
+        /// Nanoseconds per operation, one per repetition, sorted.
+        public var nanoseconds: [Double]
+        public var median: Double { nanoseconds[nanoseconds.count / 2] }
+    }
+
+    public static func run(schemes: [SchemeID], operations: Int, repetitions: Int) -> [Result] {
+        struct Visit: SchemeVisitor {
+            let operations: Int, repetitions: Int
+            func visit<R: Reclaimer>(_ scheme: R.Type) -> Result {
+                Result(scheme: R.descriptor.id, nanoseconds: ReadCost.measure(R.self, operations: operations, repetitions: repetitions))
+            }
+        }
+        return schemes.map { $0.accept(Visit(operations: operations, repetitions: repetitions)) }
+    }
+
+    static func measure<R: Reclaimer>(_ scheme: R.Type, operations: Int, repetitions: Int) -> [Double] {
+        let domain: R
+        do { domain = try R(configuration: ReclaimerConfiguration()) } catch {
+            fatalError("cannot build a \(R.descriptor.id) domain: \(error)")
+        }
+        let slots = 1024
+        let layout = NodeLayout(links: 0, dataBytes: 16)
+        let links = UnsafeMutablePointer<R.Link>.allocate(capacity: slots)
+        for index in 0..<slots { (links + index).initialize(to: R.Link(.null)) }
+        var results: [Double] = []
+        do {
+            let participant = domain.register(slots: 1)
+            participant.withGuard { guardian in
+                for index in 0..<slots {
+                    let node = domain.allocate(layout)
+                    node.storeBytes(of: UInt64(index), as: UInt64.self)
+                    guardian.store(links + index, TaggedNode(node), .releasing)
+                }
+            }
+            _ = readLoop(R.self, participant, links, operations / 10)  // warm-up, discarded
+            for _ in 0..<repetitions {
+                let start = monotonicNanoseconds()
+                let checksum = readLoop(R.self, participant, links, operations)
+                let elapsed = monotonicNanoseconds() - start
+                if checksum == 1 { print("", terminator: "") }  // keeps the reads
+                results.append(Double(elapsed) / Double(operations))
+            }
+            participant.withGuard { guardian in
+                for index in 0..<slots {
+                    let old = guardian.load(links + index, .relaxed)
+                    guardian.store(links + index, .null, .releasing)
+                    if let node = old.node { guardian.retire(node, layout) }
+                }
+            }
+        }
+        domain.drain()
+        links.deinitialize(count: slots)
+        links.deallocate()
+        return results.sorted()
+    }
+
+    @inline(never)
+    static func readLoop<R: Reclaimer>(
+        _ scheme: R.Type, _ participant: borrowing R.Participant, _ links: UnsafeMutablePointer<R.Link>, _ count: Int
+    ) -> UInt64 {
+        var sum: UInt64 = 0
+        var index = 0
+        for _ in 0..<count {
+            sum &+= participant.withGuard { guardian in
+                guard let node = guardian.protect(links + index, slot: 0).node else { return 0 }
+                return node.load(as: UInt64.self)
+            }
+            index = (index &+ 1) & 1023
+        }
+        return sum
+    }
+
+    static func monotonicNanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
+    }
+}
