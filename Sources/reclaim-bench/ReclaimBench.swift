@@ -12,6 +12,17 @@ struct ReclaimBench: ParsableCommand {
     )
 }
 
+/// Parses `--schemes`: comma-separated ids, each one the catalog knows.
+func parseSchemes(_ text: String) throws -> [SchemeID] {
+    do {
+        return try text.split(separator: ",", omittingEmptySubsequences: false).map { try SchemeID.parse(String($0)) }
+    } catch { throw ValidationError("--schemes: \(error)") }
+}
+
+/// The help line of `--schemes`.
+let schemesHelp = ArgumentHelp("Comma-separated scheme ids (\(SchemeID.allCases.map(\.rawValue).joined(separator: ", "))).")
+let allSchemes = SchemeID.allCases.map(\.rawValue).joined(separator: ",")
+
 extension ReclaimBench {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -32,8 +43,8 @@ extension ReclaimBench {
         static let configuration = CommandConfiguration(
             abstract: "A short slot-array run of each scheme (a build check, not a benchmark).")
 
-        @Option(help: "Comma-separated scheme ids (\(SchemeID.allCases.map(\.rawValue).joined(separator: ", "))).")
-        var schemes: String = SchemeID.allCases.map(\.rawValue).joined(separator: ",")
+        @Option(help: schemesHelp)
+        var schemes: String = allSchemes
 
         @Option(help: "Seconds per scheme (0.1–60).")
         var duration: Double = 1
@@ -48,9 +59,7 @@ extension ReclaimBench {
         var slots: Int = 1024
 
         func validate() throws {
-            do {
-                _ = try schemes.split(separator: ",").map { try SchemeID.parse(String($0)) }
-            } catch { throw ValidationError("--schemes: \(error)") }
+            _ = try parseSchemes(schemes)
             guard (0.1...60).contains(duration) else { throw ValidationError("--duration \(duration): allowed 0.1–60 seconds") }
             guard (1...256).contains(readers) else { throw ValidationError("--readers \(readers): allowed 1–256") }
             guard (1...256).contains(writers) else { throw ValidationError("--writers \(writers): allowed 1–256") }
@@ -58,7 +67,7 @@ extension ReclaimBench {
         }
 
         func run() throws {
-            let ids = try schemes.split(separator: ",").map { try SchemeID.parse(String($0)) }
+            let ids = try parseSchemes(schemes)
             let parameters = SlotStress.Parameters(
                 slots: slots, readers: readers, writers: writers, duration: .milliseconds(Int(duration * 1000)))
             FileHandle.standardError.write(Data(
@@ -76,8 +85,8 @@ extension ReclaimBench {
             commandName: "read-cost",
             abstract: "Read-side cost per operation (guard + protect + read), one thread, 1024 slots (refscale-style).")
 
-        @Option(help: "Comma-separated scheme ids (\(SchemeID.allCases.map(\.rawValue).joined(separator: ", "))).")
-        var schemes: String = SchemeID.allCases.map(\.rawValue).joined(separator: ",")
+        @Option(help: schemesHelp)
+        var schemes: String = allSchemes
 
         @Option(help: "Operations per repetition (1000–10000000000).")
         var operations: Int = 20_000_000
@@ -86,9 +95,7 @@ extension ReclaimBench {
         var repetitions: Int = 7
 
         func validate() throws {
-            do {
-                _ = try schemes.split(separator: ",").map { try SchemeID.parse(String($0)) }
-            } catch { throw ValidationError("--schemes: \(error)") }
+            _ = try parseSchemes(schemes)
             guard (1000...10_000_000_000).contains(operations) else {
                 throw ValidationError("--operations \(operations): allowed 1000–10000000000")
             }
@@ -96,7 +103,7 @@ extension ReclaimBench {
         }
 
         func run() throws {
-            let ids = try schemes.split(separator: ",").map { try SchemeID.parse(String($0)) }
+            let ids = try parseSchemes(schemes)
             let results = ReclaimBenchKit.ReadCost.run(schemes: ids, operations: operations, repetitions: repetitions)
             print(TextTable.render(
                 header: ["scheme", "median ns/op", "min", "max", "repetitions"],

@@ -124,44 +124,25 @@ public enum Conformance {
         var report = ConformanceReport(check: .protectionOutlivesRetire, scheme: R.descriptor.id)
         let domain = make()
         let tracker = NodeTracker(domain: domain, capacity: 8, quarantine: true)
-        let root = UnsafeMutablePointer<R.Link>.allocate(capacity: 1)
-        root.initialize(to: R.Link(.null))
-        let shared = SharedPointer(root)
         let protected = tracker.makeNode()
         let protectedID = tracker.id(of: protected)
-        do {
-            let participant = domain.register(slots: 1)
-            participant.withGuard { $0.store(root, TaggedNode(protected), .releasing) }
-        }
-        // Stages: 1 reader protected, 2 writer done checking, 3 reader left its guard.
-        let stage = Atomic<Int>(0)
-        let findings = Mutex<[String]>([])
-        let reader = JoinableThread {
-            let participant = domain.register(slots: 1)
-            participant.withGuard { guardian in
-                let held = guardian.protect(shared.pointer, slot: 0)
-                stage.store(1, ordering: .releasing)
-                // Spin, never block, inside the guard.
-                var spins = 0
-                while stage.load(ordering: .acquiring) < 2 {
-                    rs_cpu_relax()
-                    spins += 1
-                    if spins % 1024 == 0 { sched_yield() }
-                }
-                if let node = held.node, let problem = tracker.inspect(node) {
-                    findings.withLock { $0.append("reader, still inside its guard: \(problem)") }
-                }
+        let root = RootLinks(domain, count: 1) { _ in protected }
+        let link = SharedPointer(root[0])
+        let findings = Findings()
+        // Stages: 1 the reader protects the node, 2 the writer has retired it and checked.
+        let stage = Stage()
+        let reader = startStalledReader(domain, link: link, stage: stage, releaseStep: 2) { held in
+            if let node = held.node, let problem = tracker.inspect(node) {
+                findings.add("reader, still inside its guard: \(problem)")
             }
-            stage.store(3, ordering: .releasing)
         }
-        let writer = JoinableThread {
+        JoinableThread {
             let participant = domain.register(slots: 1)
-            var backoff = 0
-            while stage.load(ordering: .acquiring) < 1 { backoff += 1; if backoff % 64 == 0 { sched_yield() } }
+            stage.spin(until: 1)
             let replacement = tracker.makeNode()
             participant.withGuard { guardian in
-                let old = guardian.load(shared.pointer, .acquiring)
-                guardian.store(shared.pointer, TaggedNode(replacement), .releasing)
+                let old = guardian.load(link.pointer, .acquiring)
+                guardian.store(link.pointer, TaggedNode(replacement), .releasing)
                 if let node = old.node { guardian.retire(node, deleter: tracker.deleter) }
             }
             for _ in 0..<3 {
@@ -169,30 +150,20 @@ public enum Conformance {
                 domain.collect()
             }
             if tracker.freeCount(protectedID) != 0 {
-                findings.withLock { $0.append("node freed while another thread's guard protects it (after retire, collect, flush)") }
+                findings.add("node freed while another thread's guard protects it (after retire, collect, flush)")
             }
-            stage.store(2, ordering: .releasing)
-        }
-        writer.join()
+            stage.advance(to: 2)
+        }.join()
         reader.join()
-        // Clean up: retire the replacement, drain, and every node must be freed exactly once.
-        do {
-            let participant = domain.register(slots: 1)
-            participant.withGuard { guardian in
-                let last = guardian.load(root, .acquiring)
-                guardian.store(root, .null, .releasing)
-                if let node = last.node { guardian.retire(node, deleter: tracker.deleter) }
-            }
-        }
+        // Retire the replacement too; after drain every node is freed exactly once.
+        root.retireAll { $0.retire($1, deleter: tracker.deleter) }
         domain.drain()
         let census = tracker.census()
-        report.violations = findings.withLock { $0 }
+        report.violations = findings.all
         if census.neverFreed > 0 || census.freedMoreThanOnce > 0 {
             report.violations.append("after drain: \(census.neverFreed) never freed, \(census.freedMoreThanOnce) freed more than once")
         }
         tracker.releaseQuarantine()
-        root.deinitialize(count: 1)
-        root.deallocate()
         return report
     }
 
@@ -236,36 +207,18 @@ public enum Conformance {
         var report = ConformanceReport(check: .threadExitLosesNothing, scheme: R.descriptor.id)
         let domain = make()
         let tracker = NodeTracker(domain: domain, capacity: 16, quarantine: true)
-        let root = UnsafeMutablePointer<R.Link>.allocate(capacity: 1)
-        root.initialize(to: R.Link(.null))
-        let shared = SharedPointer(root)
-        let first = tracker.makeNode()
-        do {
-            let participant = domain.register(slots: 1)
-            participant.withGuard { $0.store(root, TaggedNode(first), .releasing) }
-        }
+        let root = RootLinks(domain, count: 1) { _ in tracker.makeNode() }
+        let link = SharedPointer(root[0])
         // A reader holds the first node while the retiring thread leaves, so the leaver's
         // garbage cannot all be freed on the way out and must go to the domain.
-        let stage = Atomic<Int>(0)
-        let reader = JoinableThread {
-            let participant = domain.register(slots: 1)
-            participant.withGuard { guardian in
-                _ = guardian.protect(shared.pointer, slot: 0)
-                stage.store(1, ordering: .releasing)
-                var spins = 0
-                while stage.load(ordering: .acquiring) < 2 {
-                    rs_cpu_relax()
-                    spins += 1
-                    if spins % 1024 == 0 { sched_yield() }
-                }
-            }
-        }
-        while stage.load(ordering: .acquiring) < 1 { sched_yield() }
+        let stage = Stage()
+        let reader = startStalledReader(domain, link: link, stage: stage, releaseStep: 2)
+        stage.spin(until: 1)
         JoinableThread {
             let participant = domain.register(slots: 1)
             participant.withGuard { guardian in
-                let old = guardian.load(shared.pointer, .acquiring)
-                guardian.store(shared.pointer, .null, .releasing)
+                let old = guardian.load(link.pointer, .acquiring)
+                guardian.store(link.pointer, .null, .releasing)
                 if let node = old.node { guardian.retire(node, deleter: tracker.deleter) }
             }
             for _ in 0..<3 {
@@ -273,7 +226,7 @@ public enum Conformance {
             }
             // Leaves without flush: the participant's deinit must hand the garbage over.
         }.join()
-        stage.store(2, ordering: .releasing)
+        stage.advance(to: 2)
         reader.join()
         domain.drain()
         let census = tracker.census()
@@ -285,8 +238,6 @@ public enum Conformance {
         }
         report.figures.append("retired \(statistics.retired), freed \(statistics.freed)")
         tracker.releaseQuarantine()
-        root.deinitialize(count: 1)
-        root.deallocate()
         return report
     }
 
@@ -300,60 +251,46 @@ public enum Conformance {
         }
         let domain = make()
         let tracker = NodeTracker(domain: domain, capacity: 8, quarantine: true)
-        let root = UnsafeMutablePointer<R.Link>.allocate(capacity: 1)
-        root.initialize(to: R.Link(.null))
-        let shared = SharedPointer(root)
         let node = tracker.makeNode()
-        do {
-            let participant = domain.register(slots: 1)
-            participant.withGuard { $0.store(root, TaggedNode(node), .releasing) }
-        }
+        let nodeID = tracker.id(of: node)
+        let root = RootLinks(domain, count: 1) { _ in node }
+        let link = SharedPointer(root[0])
         let mailbox = Mutex<R.HandOff?>(nil)
-        let findings = Mutex<[String]>([])
+        let findings = Findings()
         // Thread A protects and detaches, then leaves entirely.
         JoinableThread {
             let participant = domain.register(slots: 1)
             participant.withGuard { guardian in
-                _ = guardian.protect(shared.pointer, slot: 0)
+                _ = guardian.protect(link.pointer, slot: 0)
                 var token: R.HandOff? = guardian.detach(slot: 0)
                 mailbox.withLock { $0 = token.take() }
             }
         }.join()
         // The writer unlinks and retires the node and tries hard to free it.
+        root.retireAll { $0.retire($1, deleter: tracker.deleter) }
         do {
             let participant = domain.register(slots: 1)
-            participant.withGuard { guardian in
-                guardian.store(shared.pointer, .null, .releasing)
-                guardian.retire(node, deleter: tracker.deleter)
-            }
             for _ in 0..<3 {
                 participant.flush()
                 domain.collect()
             }
         }
-        if tracker.freeCount(tracker.id(of: node)) != 0 {
-            findings.withLock { $0.append("node freed while a detached protection holds it") }
-        }
+        if tracker.freeCount(nodeID) != 0 { findings.add("node freed while a detached protection holds it") }
         // Thread B reads the node through the token and releases it.
         JoinableThread {
             guard let token = mailbox.withLock({ $0.take() }) else {
-                findings.withLock { $0.append("no hand-off token arrived") }
+                findings.add("no hand-off token arrived")
                 return
             }
-            if let held = token.node.node, let problem = tracker.inspect(held) {
-                findings.withLock { $0.append("receiver: \(problem)") }
-            }
+            if let held = token.node.node, let problem = tracker.inspect(held) { findings.add("receiver: \(problem)") }
             domain.release(token)
         }.join()
         domain.drain()
-        let census = tracker.census()
-        report.violations = findings.withLock { $0 }
-        if tracker.freeCount(tracker.id(of: node)) != 1 || census.freedMoreThanOnce > 0 {
-            report.violations.append("after release and drain the node was freed \(tracker.freeCount(tracker.id(of: node))) times")
+        report.violations = findings.all
+        if tracker.freeCount(nodeID) != 1 || tracker.census().freedMoreThanOnce > 0 {
+            report.violations.append("after release and drain the node was freed \(tracker.freeCount(nodeID)) times")
         }
         tracker.releaseQuarantine()
-        root.deinitialize(count: 1)
-        root.deallocate()
         return report
     }
 
@@ -365,32 +302,12 @@ public enum Conformance {
     static func boundedGarbage<R: Reclaimer>(_ make: @escaping @Sendable () -> R) -> ConformanceReport {
         var report = ConformanceReport(check: .boundedGarbage, scheme: R.descriptor.id)
         let domain = make()
-        let slots = 8
         let layout = SlotStress.layout
-        let links = UnsafeMutablePointer<R.Link>.allocate(capacity: slots)
-        for index in 0..<slots { (links + index).initialize(to: R.Link(.null)) }
-        let shared = SharedPointer(links)
-        do {
-            let participant = domain.register(slots: 1)
-            participant.withGuard { guardian in
-                for index in 0..<slots { guardian.store(links + index, TaggedNode(domain.allocate(layout)), .releasing) }
-            }
-        }
-        let stage = Atomic<Int>(0)
-        let reader = JoinableThread {
-            let participant = domain.register(slots: 1)
-            participant.withGuard { guardian in
-                _ = guardian.protect(shared.pointer, slot: 0)
-                stage.store(1, ordering: .releasing)
-                var spins = 0
-                while stage.load(ordering: .acquiring) < 2 {
-                    rs_cpu_relax()
-                    spins += 1
-                    if spins % 256 == 0 { sched_yield() }
-                }
-            }
-        }
-        while stage.load(ordering: .acquiring) < 1 { sched_yield() }
+        let slots = 8
+        let roots = RootLinks(domain, count: slots) { _ in domain.allocate(layout) }
+        let stage = Stage()
+        let reader = startStalledReader(domain, link: SharedPointer(roots[0]), stage: stage, releaseStep: 2)
+        stage.spin(until: 1)
         let retires = boundedGarbageRetires
         let peak = Mutex<(pending: UInt64, bound: Int?)>((0, nil))
         JoinableThread {
@@ -399,7 +316,7 @@ public enum Conformance {
             var highest: UInt64 = 0
             let bound = domain.garbageBound(retiresPerGuard: 1)
             for index in 0..<retires {
-                let link = shared.pointer + random.below(slots)
+                let link = roots[random.below(slots)]
                 let fresh = TaggedNode(domain.allocate(layout))
                 participant.withGuard { guardian in
                     var expected = guardian.load(link, .relaxed)
@@ -416,18 +333,9 @@ public enum Conformance {
             highest = max(highest, domain.statistics.peakPending)
             peak.withLock { $0 = (highest, bound) }
         }.join()
-        stage.store(2, ordering: .releasing)
+        stage.advance(to: 2)
         reader.join()
-        do {
-            let participant = domain.register(slots: 1)
-            participant.withGuard { guardian in
-                for index in 0..<slots {
-                    let old = guardian.load(links + index, .acquiring)
-                    guardian.store(links + index, .null, .releasing)
-                    if let node = old.node { guardian.retire(node, layout) }
-                }
-            }
-        }
+        roots.retireAll { $0.retire($1, layout) }
         domain.drain()
         let statistics = domain.statistics
         let (highest, bound) = peak.withLock { $0 }
@@ -446,8 +354,6 @@ public enum Conformance {
         } else {
             report.figures.append("stalled reader, \(retires) retires: pending grew to \(highest) (no bound claimed)")
         }
-        links.deinitialize(count: slots)
-        links.deallocate()
         return report
     }
 
@@ -461,32 +367,25 @@ public enum Conformance {
         }
         let domain = make()
         let layout = SlotStress.layout
-        let root = UnsafeMutablePointer<R.Link>.allocate(capacity: 1)
-        root.initialize(to: R.Link(.null))
-        let participant = domain.register(slots: 1)
-        participant.withGuard { $0.store(root, TaggedNode(domain.allocate(layout)), .releasing) }
+        let root = RootLinks(domain, count: 1) { _ in domain.allocate(layout) }
         var checksum: UInt64 = 0
-        let readOnce = {
-            participant.withGuard { guardian in
-                if let node = guardian.protect(root, slot: 0).node { checksum &+= node.load(as: UInt64.self) }
+        do {
+            let participant = domain.register(slots: 1)
+            let readOnce = {
+                participant.withGuard { guardian in
+                    if let node = guardian.protect(root[0], slot: 0).node { checksum &+= node.load(as: UInt64.self) }
+                }
             }
+            for _ in 0..<100 { readOnce() }  // warm-up
+            _ = AllocatorStatistics.threadCounters()  // the thread's first mallctl may allocate
+            let before = AllocatorStatistics.threadCounters()?.allocated ?? 0
+            for _ in 0..<10_000 { readOnce() }
+            let after = AllocatorStatistics.threadCounters()?.allocated ?? 0
+            if after != before { report.violations.append("10 000 guarded protects allocated \(after - before) bytes") }
+            report.figures.append("thread.allocated moved by \(after - before) bytes over 10 000 guarded protects (checksum \(checksum & 1))")
         }
-        for _ in 0..<100 { readOnce() }  // warm-up
-        _ = AllocatorStatistics.threadCounters()  // the thread's first mallctl may allocate
-        let before = AllocatorStatistics.threadCounters()?.allocated ?? 0
-        for _ in 0..<10_000 { readOnce() }
-        let after = AllocatorStatistics.threadCounters()?.allocated ?? 0
-        if after != before { report.violations.append("10 000 guarded protects allocated \(after - before) bytes") }
-        report.figures.append("thread.allocated moved by \(after - before) bytes over 10 000 guarded protects (checksum \(checksum & 1))")
-        participant.withGuard { guardian in
-            let old = guardian.load(root, .acquiring)
-            guardian.store(root, .null, .releasing)
-            if let node = old.node { guardian.retire(node, layout) }
-        }
-        _ = consume participant
+        root.retireAll { $0.retire($1, layout) }
         domain.drain()
-        root.deinitialize(count: 1)
-        root.deallocate()
         return report
     }
 }

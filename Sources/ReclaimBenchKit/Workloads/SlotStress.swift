@@ -59,9 +59,6 @@ public enum SlotStress {
 
     public static func run<R: Reclaimer>(domain: R, tracker: NodeTracker?, parameters: Parameters) -> Outcome {
         let slots = parameters.slots
-        let links = UnsafeMutablePointer<R.Link>.allocate(capacity: slots)
-        for index in 0..<slots { (links + index).initialize(to: R.Link(.null)) }
-        let shared = SharedPointer(links)
         let layout = Self.layout
         let makeNode: @Sendable () -> UnsafeMutableRawPointer = {
             if let tracker { return tracker.makeNode() }
@@ -73,13 +70,8 @@ public enum SlotStress {
             if let tracker { guardian.retire(node, deleter: tracker.deleter) } else { guardian.retire(node, layout) }
         }
 
-        // Prefill every slot.
-        do {
-            let participant = domain.register(slots: 1)
-            participant.withGuard { guardian in
-                for index in 0..<slots { guardian.store(links + index, TaggedNode(makeNode()), .releasing) }
-            }
-        }
+        let roots = RootLinks(domain, count: slots) { _ in makeNode() }
+        let shared = SharedPointer(roots[0])
 
         let stop = Atomic<Bool>(false)
         let reads = Atomic<Int>(0), updates = Atomic<Int>(0), violations = Atomic<Int>(0)
@@ -101,7 +93,7 @@ public enum SlotStress {
         let timed = parameters.duration != nil
 
         runOnThreads(parameters.writers + parameters.readers) { index in
-            let links = shared.pointer
+            let links = shared.pointer  // SAFETY: roots outlives every worker thread (joined below)
             var random = SplitMix64(seed: parameters.seed &+ UInt64(index) &* 0x9E37_79B9)
             let participant = domain.register(slots: 1)
             if index < parameters.writers {
@@ -154,19 +146,8 @@ public enum SlotStress {
         let elapsed = clock.now - start
 
         // Retire what the slots still hold, then drain.
-        do {
-            let participant = domain.register(slots: 1)
-            participant.withGuard { guardian in
-                for index in 0..<slots {
-                    let old = guardian.load(links + index, .acquiring)
-                    guardian.store(links + index, .null, .releasing)
-                    if let node = old.node { retire(guardian, node) }
-                }
-            }
-        }
+        roots.retireAll(retire)
         domain.drain()
-        links.deinitialize(count: slots)
-        links.deallocate()
         return Outcome(
             reads: reads.load(ordering: .relaxed), updates: updates.load(ordering: .relaxed),
             violations: violations.load(ordering: .relaxed),

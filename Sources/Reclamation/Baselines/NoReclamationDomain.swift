@@ -32,7 +32,8 @@ public final class NoReclamationDomain: Reclaimer, @unchecked Sendable {
     // both lock-free; everything else is immutable after init.
     public typealias Link = AtomicNodeLink
     public typealias Participant = NoReclamationParticipant
-    public typealias Guard = NoReclamationGuard
+    public typealias Guard = ReadSectionGuard<NoReclamationDomain>
+    public typealias HandOff = UnsupportedHandOff
 
     public static let descriptor = SchemeDescriptor(
         id: "none", family: .baseline,
@@ -58,12 +59,7 @@ public final class NoReclamationDomain: Reclaimer, @unchecked Sendable {
 
     public func register(slots: Int) -> NoReclamationParticipant {
         precondition(slots >= 0, "register(slots:) needs a non-negative slot count, got \(slots)")
-        let record = registry.claim(NoReclamationRecord.self) { _ in true } ?? {
-            let record = NoReclamationRecord(domain: self)
-            registry.publish(record)
-            return record
-        }()
-        ThreadParticipants.add(record)
+        let record = registry.enroll(NoReclamationRecord.self) { NoReclamationRecord(domain: self) }
         return NoReclamationParticipant(domain: self, record: record)
     }
 
@@ -95,16 +91,14 @@ public final class NoReclamationDomain: Reclaimer, @unchecked Sendable {
             none.drain() with \(others) other participant(s) registered: the no-reclamation \
             baseline cannot tell whether they still read. Let them leave first.
             """)
-        garbage.notePending(statistics.pending)
+        garbage.notePending(in: registry)
         _ = garbage.process { batch in batch.reclaim(headerBytes: 0, allocator: allocator) { _ in false } }
     }
 
     public var statistics: ReclaimerStatistics {
-        let (retired, freed) = registry.sumCounters()
-        let outside = garbage.freedOutsideParticipants.load(ordering: .acquiring)
-        let total = freed &+ outside
-        let peak = max(garbage.peakPending.load(ordering: .relaxed), retired >= total ? retired - total : 0)
-        return ReclaimerStatistics(retired: retired, freed: total, peakPending: peak)
+        registry.statistics(
+            freedOutside: garbage.freedOutsideParticipants.load(ordering: .acquiring),
+            peakPending: garbage.peakPending.load(ordering: .relaxed), events: [])
     }
 
     public func garbageBound(retiresPerGuard: Int) -> Int? { nil }
@@ -118,8 +112,7 @@ public final class NoReclamationDomain: Reclaimer, @unchecked Sendable {
 
     func unregister(_ record: NoReclamationRecord) {
         flush(record)
-        ThreadParticipants.remove(record)
-        registry.retire(record)
+        registry.leave(record)
     }
 }
 
@@ -136,7 +129,7 @@ final class NoReclamationRecord: ParticipantRecord, @unchecked Sendable {
     deinit { garbage?.free() }  // emptied by flush before the record can die
 
     @usableFromInline
-    func retire(_ entry: RetiredNode) {
+    override func retire(_ entry: RetiredNode) {
         var batch = garbage ?? GarbageBatch.allocate(capacity: 64)
         if batch.isFull { batch = batch.grown() }
         batch.append(entry)
@@ -158,9 +151,9 @@ public struct NoReclamationParticipant: ReclaimerParticipant, ~Copyable {
 
     @inlinable
     public func withGuard<Result, Failure: Error>(
-        _ body: (borrowing NoReclamationGuard) throws(Failure) -> Result
+        _ body: (borrowing ReadSectionGuard<NoReclamationDomain>) throws(Failure) -> Result
     ) throws(Failure) -> Result {
-        try body(NoReclamationGuard(record: record))
+        try body(ReadSectionGuard(record: record))
     }
 
     public func flush() { domain.flush(record) }
@@ -168,33 +161,4 @@ public struct NoReclamationParticipant: ReclaimerParticipant, ~Copyable {
     public func quiescentState() {}
 
     deinit { domain.unregister(record) }
-}
-
-/// A `none` guard: protect is an acquire load.
-@frozen
-public struct NoReclamationGuard: ReclaimerGuard, ~Copyable {
-    public typealias Domain = NoReclamationDomain
-    @usableFromInline unowned(unsafe) let record: NoReclamationRecord
-
-    @inlinable
-    init(record: NoReclamationRecord) { self.record = record }
-
-    @inlinable
-    public func protect(_ link: UnsafeMutablePointer<AtomicNodeLink>, slot: Int) -> TaggedNode {
-        // ORDERING[NONE-E1]: acquire pairs with the release that published the node.
-        link.pointee.load(.acquiring)
-    }
-
-    @inlinable
-    public func resetProtection(slot: Int) {}
-
-    @inlinable
-    public func retire(_ node: UnsafeMutableRawPointer, _ layout: NodeLayout) {
-        record.retire(RetiredNode(node: node, allocationBytes: layout.allocationBytes(Domain.self)))
-    }
-
-    @inlinable
-    public func retire(_ node: UnsafeMutableRawPointer, deleter: NodeDeleter) {
-        record.retire(RetiredNode(node: node, deleter: deleter))
-    }
 }

@@ -50,7 +50,8 @@ public final class EpochDomain: Reclaimer, @unchecked Sendable {
     // stack; the rest is immutable after init.
     public typealias Link = AtomicNodeLink
     public typealias Participant = EpochParticipant
-    public typealias Guard = EpochGuard
+    public typealias Guard = ReadSectionGuard<EpochDomain>
+    public typealias HandOff = UnsupportedHandOff
 
     public static let descriptor = SchemeDescriptor(
         id: "ebr", family: .epochs,
@@ -100,12 +101,7 @@ public final class EpochDomain: Reclaimer, @unchecked Sendable {
 
     public func register(slots: Int) -> EpochParticipant {
         precondition(slots >= 0, "ebr: register(slots:) needs a non-negative slot count, got \(slots)")
-        let record = registry.claim(EpochRecord.self) { _ in true } ?? {
-            let record = EpochRecord(domain: self)
-            registry.publish(record)
-            return record
-        }()
-        ThreadParticipants.add(record)
+        let record = registry.enroll(EpochRecord.self) { EpochRecord(domain: self) }
         return EpochParticipant(domain: self, record: record)
     }
 
@@ -146,29 +142,16 @@ public final class EpochDomain: Reclaimer, @unchecked Sendable {
         for record in ThreadParticipants.records(in: ObjectIdentifier(self)) {
             flush(unsafeDowncast(record, to: EpochRecord.self))
         }
-        var backoff = Backoff()
-        while true {
-            collect()
-            if garbage.isSettled { break }
-            backoff.wait()
-        }
+        garbage.drain { collect() }
     }
 
     public var statistics: ReclaimerStatistics {
-        let (retired, freed) = registry.sumCounters()
-        let total = freed &+ garbage.freedOutsideParticipants.load(ordering: .acquiring)
-        var events = [UInt64](repeating: 0, count: Event.allCases.count)
-        registry.forEach { record in
-            for event in Event.allCases { events[event.rawValue] &+= record.eventValue(event.rawValue) }
-        }
-        events[Event.epochAdvances.rawValue] &+= advancesOutsideParticipants.load(ordering: .relaxed)
-        let pending = retired >= total ? retired - total : 0
-        return ReclaimerStatistics(
-            retired: retired, freed: total,
-            peakPending: max(garbage.peakPending.load(ordering: .relaxed), pending),
-            counters: Event.allCases.map { SchemeCounter($0.name, events[$0.rawValue]) }
-                + [SchemeCounter("global_epoch", globalEpoch.pointee.load(ordering: .relaxed))]
-        )
+        var statistics = registry.statistics(
+            freedOutside: garbage.freedOutsideParticipants.load(ordering: .acquiring),
+            peakPending: garbage.peakPending.load(ordering: .relaxed), events: Event.allCases.map(\.name))
+        statistics.counters[Event.epochAdvances.rawValue].value &+= advancesOutsideParticipants.load(ordering: .relaxed)
+        statistics.counters.append(SchemeCounter("global_epoch", globalEpoch.pointee.load(ordering: .relaxed)))
+        return statistics
     }
 
     /// Unbounded: one stalled pinned reader stops the epoch.
@@ -256,13 +239,8 @@ public final class EpochDomain: Reclaimer, @unchecked Sendable {
     func unregister(_ record: EpochRecord) {
         precondition(record.hot.guardDepth == 0, "ebr: a participant left inside its own guard")
         flush(record)
-        ThreadParticipants.remove(record)
-        registry.retire(record)
+        registry.leave(record)
     }
 
-    func notePending() {
-        let (retired, freed) = registry.sumCounters()
-        let total = freed &+ garbage.freedOutsideParticipants.load(ordering: .acquiring)
-        garbage.notePending(retired >= total ? retired - total : 0)
-    }
+    func notePending() { garbage.notePending(in: registry) }
 }

@@ -21,7 +21,7 @@ public struct EpochParticipant: ReclaimerParticipant, ~Copyable {
     /// store), then does the work a retire asked for.
     @inlinable
     public func withGuard<Result, Failure: Error>(
-        _ body: (borrowing EpochGuard) throws(Failure) -> Result
+        _ body: (borrowing ReadSectionGuard<EpochDomain>) throws(Failure) -> Result
     ) throws(Failure) -> Result {
         let depth = hot.guardDepth
         if depth == 0 {
@@ -41,7 +41,7 @@ public struct EpochParticipant: ReclaimerParticipant, ~Copyable {
                 if hot.pendingWork != 0 { domain.performDeferredWork(record) }
             }
         }
-        return try body(EpochGuard(record: record))
+        return try body(ReadSectionGuard(record: record))
     }
 
     public func flush() { domain.flush(record) }
@@ -49,33 +49,4 @@ public struct EpochParticipant: ReclaimerParticipant, ~Copyable {
     public func quiescentState() {}
 
     deinit { domain.unregister(record) }
-}
-
-/// An epoch guard: whatever it reads stays allocated until the outermost guard ends.
-@frozen
-public struct EpochGuard: ReclaimerGuard, ~Copyable {
-    public typealias Domain = EpochDomain
-    @usableFromInline unowned(unsafe) let record: EpochRecord
-
-    @inlinable
-    init(record: EpochRecord) { self.record = record }
-
-    @inlinable
-    public func protect(_ link: UnsafeMutablePointer<AtomicNodeLink>, slot: Int) -> TaggedNode {
-        // ORDERING[EBR-E0]: acquire pairs with the release that published the node.
-        link.pointee.load(.acquiring)
-    }
-
-    @inlinable
-    public func resetProtection(slot: Int) {}
-
-    @inlinable
-    public func retire(_ node: UnsafeMutableRawPointer, _ layout: NodeLayout) {
-        record.retire(RetiredNode(node: node, allocationBytes: layout.allocationBytes(Domain.self)))
-    }
-
-    @inlinable
-    public func retire(_ node: UnsafeMutableRawPointer, deleter: NodeDeleter) {
-        record.retire(RetiredNode(node: node, deleter: deleter))
-    }
 }

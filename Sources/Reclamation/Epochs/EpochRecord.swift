@@ -35,7 +35,7 @@ final class EpochRecord: ParticipantRecord, @unchecked Sendable {
     /// Owner-only: adds a retired node to the open bag; a full bag is sealed at once (the
     /// fence and epoch read are cheap) and the outermost guard exit frees what expired.
     @usableFromInline
-    func retire(_ entry: RetiredNode) {
+    override func retire(_ entry: RetiredNode) {
         let bag = openBag ?? takeEmptyBag()
         bag.append(entry)
         openBag = bag

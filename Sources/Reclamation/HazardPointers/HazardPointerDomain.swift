@@ -122,15 +122,12 @@ public final class HazardPointerDomain: Reclaimer, @unchecked Sendable {
     public func register(slots: Int) -> HazardPointerParticipant {
         precondition((1...HazardRecord.maximumSlots).contains(slots),
                      "hp: register(slots:) takes 1...\(HazardRecord.maximumSlots) slots, got \(slots)")
-        let record = registry.claim(HazardRecord.self, where: { $0.slotCapacity >= slots }) ?? {
-            let record = HazardRecord(domain: self, slots: slots)
+        let record = registry.enroll(HazardRecord.self, where: { $0.slotCapacity >= slots }) {
             registeredSlots.add(slots, ordering: .relaxed)  // ORDERING: a sizing hint for thresholds
-            registry.publish(record)
-            return record
-        }()
+            return HazardRecord(domain: self, slots: slots)
+        }
         record.scanTrigger = scanTrigger()
         record.lastScanNanoseconds = monotonicNanoseconds()
-        ThreadParticipants.add(record)
         return HazardPointerParticipant(domain: self, record: record)
     }
 
@@ -175,12 +172,7 @@ public final class HazardPointerDomain: Reclaimer, @unchecked Sendable {
         for record in ThreadParticipants.records(in: ObjectIdentifier(self)) {
             flush(unsafeDowncast(record, to: HazardRecord.self))
         }
-        var backoff = Backoff()
-        while true {
-            collect()
-            if garbage.isSettled { break }
-            backoff.wait()
-        }
+        garbage.drain { collect() }
     }
 
     public func release(_ handOff: consuming HazardHandOff) {
@@ -192,18 +184,9 @@ public final class HazardPointerDomain: Reclaimer, @unchecked Sendable {
     }
 
     public var statistics: ReclaimerStatistics {
-        let (retired, freed) = registry.sumCounters()
-        let total = freed &+ garbage.freedOutsideParticipants.load(ordering: .acquiring)
-        var events = [UInt64](repeating: 0, count: Event.allCases.count)
-        registry.forEach { record in
-            for event in Event.allCases { events[event.rawValue] &+= record.eventValue(event.rawValue) }
-        }
-        let pending = retired >= total ? retired - total : 0
-        return ReclaimerStatistics(
-            retired: retired, freed: total,
-            peakPending: max(garbage.peakPending.load(ordering: .relaxed), pending),
-            counters: Event.allCases.map { SchemeCounter($0.name, events[$0.rawValue]) }
-        )
+        registry.statistics(
+            freedOutside: garbage.freedOutsideParticipants.load(ordering: .acquiring),
+            peakPending: garbage.peakPending.load(ordering: .relaxed), events: Event.allCases.map(\.name))
     }
 
     /// Σ over records (max(threshold, 2H) + H + retiresPerGuard) + H (I4; the last H for
@@ -297,15 +280,10 @@ public final class HazardPointerDomain: Reclaimer, @unchecked Sendable {
     func unregister(_ record: HazardRecord) {
         precondition(record.hot.guardDepth == 0, "hp: a participant left inside its own guard")
         flush(record)
-        ThreadParticipants.remove(record)
-        registry.retire(record)
+        registry.leave(record)
     }
 
-    func notePending() {
-        let (retired, freed) = registry.sumCounters()
-        let total = freed &+ garbage.freedOutsideParticipants.load(ordering: .acquiring)
-        garbage.notePending(retired >= total ? retired - total : 0)
-    }
+    func notePending() { garbage.notePending(in: registry) }
 
     /// A free hand-off record, claimed or newly published.
     func claimHandOffRecord() -> HazardRecord {

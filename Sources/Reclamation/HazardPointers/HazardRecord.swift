@@ -41,7 +41,7 @@ final class HazardRecord: ParticipantRecord, @unchecked Sendable {
     /// Owner-only: appends a retired node; asks for a scan at the outermost guard exit once
     /// the list reaches the trigger or, checked every 64 retires, the scan period passed.
     @usableFromInline
-    func retire(_ entry: RetiredNode) {
+    override func retire(_ entry: RetiredNode) {
         var batch = retired ?? GarbageBatch.allocate(capacity: min(max(scanTrigger, 8), 1024))
         if batch.isFull { batch = batch.grown() }
         batch.append(entry)

@@ -59,6 +59,23 @@ struct DomainGarbage: ~Copyable {
         stack.isEmpty && collectorsInFlight.load(ordering: .sequentiallyConsistent) == 0 && stack.isEmpty
     }
 
+    /// `drain()`'s loop: collect until nothing is held, waiting between tries.
+    func drain(collecting collect: () -> Void) {
+        var backoff = Backoff()
+        while true {
+            collect()
+            if isSettled { return }
+            backoff.wait()
+        }
+    }
+
+    /// Records the current backlog (retired − freed over `registry`) if it is the largest seen.
+    func notePending(in registry: ParticipantRegistry) {
+        let (retired, freed) = registry.sumCounters()
+        let total = freed &+ freedOutsideParticipants.load(ordering: .acquiring)
+        notePending(retired >= total ? retired - total : 0)
+    }
+
     /// Frees every node regardless of readers: only when no participant can exist (deinit).
     func freeEverything(headerBytes: Int, allocator: NodeAllocator) {
         var batch = stack.popAll()

@@ -54,6 +54,14 @@ class ParticipantRecord: @unchecked Sendable {
         CacheAlignedMemory.free(hot.base)
     }
 
+    /// Owner-only: takes a retired node. Each scheme's record overrides it; guards that
+    /// share one type across schemes (`ReadSectionGuard`) reach it through the vtable —
+    /// one indirect call on the retire path, none on the read path.
+    @usableFromInline
+    func retire(_ entry: RetiredNode) {
+        fatalError("\(schemeID): this record does not take retired nodes")
+    }
+
     /// Owner-only: adds to a single-writer counter.
     @inlinable
     final func bump(_ counter: borrowing Atomic<UInt64>, by amount: UInt64 = 1) {

@@ -39,6 +39,42 @@ final class ParticipantRegistry: @unchecked Sendable {
         return claimed
     }
 
+    /// Claims an inactive record that `fits`, or publishes the one `make` builds; either way
+    /// the record is active and on the calling thread's chain (`ThreadParticipants`).
+    func enroll<Record: ParticipantRecord>(
+        _ type: Record.Type, where fits: (Record) -> Bool = { _ in true }, make: () -> Record
+    ) -> Record {
+        let record = claim(type, where: fits) ?? {
+            let fresh = make()
+            publish(fresh)
+            return fresh
+        }()
+        ThreadParticipants.add(record)
+        return record
+    }
+
+    /// Ends the calling thread's tenure of `record`.
+    func leave(_ record: ParticipantRecord) {
+        ThreadParticipants.remove(record)
+        retire(record)
+    }
+
+    /// Retired, freed (including `freedOutside`) and the peak pending, with each event
+    /// counter summed over records.
+    func statistics(freedOutside: UInt64, peakPending: UInt64, events names: [String]) -> ReclaimerStatistics {
+        let (retired, freed) = sumCounters()
+        let total = freed &+ freedOutside
+        var events = [UInt64](repeating: 0, count: names.count)
+        forEach { record in
+            for index in names.indices { events[index] &+= record.eventValue(index) }
+        }
+        let pending = retired >= total ? retired - total : 0
+        return ReclaimerStatistics(
+            retired: retired, freed: total, peakPending: max(peakPending, pending),
+            counters: zip(names, events).map { SchemeCounter($0, $1) }
+        )
+    }
+
     /// Publishes a new record (already active).
     func publish(_ record: ParticipantRecord) {
         let bits = UInt(bitPattern: Unmanaged.passRetained(record).toOpaque())
