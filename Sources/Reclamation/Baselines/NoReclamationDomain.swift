@@ -104,10 +104,7 @@ public final class NoReclamationDomain: Reclaimer, @unchecked Sendable {
     public func garbageBound(retiresPerGuard: Int) -> Int? { nil }
 
     func flush(_ record: NoReclamationRecord) {
-        if let batch = record.garbage, batch.count > 0 {
-            record.garbage = nil
-            garbage.give(batch)
-        }
+        if let (first, last) = record.takeGarbage() { garbage.stack.push(first: first, last: last) }
     }
 
     func unregister(_ record: NoReclamationRecord) {
@@ -116,25 +113,49 @@ public final class NoReclamationDomain: Reclaimer, @unchecked Sendable {
     }
 }
 
-/// Per-thread state of `none`: the nodes its owner retired (owner-only).
+/// Per-thread state of `none`: the nodes its owner retired (owner-only), in a chain of
+/// fixed-size batches. Not one array grown by doubling: `none` keeps everything, and
+/// copying a 100 MB array stalled its writer for a large part of a one-second run.
 @usableFromInline
 final class NoReclamationRecord: ParticipantRecord, @unchecked Sendable {
-    // SAFETY: as ParticipantRecord; the fields added here are owner-only or immutable.
-    var garbage: GarbageBatch?
+    // SAFETY: as ParticipantRecord; the fields added here are owner-only.
+    static let batchCapacity = 4096
+    private var open: GarbageBatch?
+    private var fullFirst: GarbageBatch?
+    private var fullLast: GarbageBatch?
 
     init(domain: NoReclamationDomain) {
         super.init(domain: domain, schemeID: NoReclamationDomain.descriptor.id, hot: .allocate(schemeBytes: 0), eventCount: 0)
     }
 
-    deinit { garbage?.free() }  // emptied by flush before the record can die
+    deinit { open?.free() }  // full batches were handed over by flush before the record can die
 
     @usableFromInline
     override func retire(_ entry: RetiredNode) {
-        var batch = garbage ?? GarbageBatch.allocate(capacity: 64)
-        if batch.isFull { batch = batch.grown() }
+        var batch = open ?? GarbageBatch.allocate(capacity: Self.batchCapacity)
+        if batch.isFull {
+            batch.next = nil
+            if let fullLast { fullLast.next = batch } else { fullFirst = batch }
+            fullLast = batch
+            batch = GarbageBatch.allocate(capacity: Self.batchCapacity)
+        }
         batch.append(entry)
-        garbage = batch
+        open = batch
         bump(retiredCount)
+    }
+
+    /// Owner-only: every batch holding nodes, as a chain; nil when there are none.
+    func takeGarbage() -> (first: GarbageBatch, last: GarbageBatch)? {
+        if let batch = open, batch.count > 0 {
+            open = nil
+            batch.next = nil
+            if let fullLast { fullLast.next = batch } else { fullFirst = batch }
+            fullLast = batch
+        }
+        guard let first = fullFirst, let last = fullLast else { return nil }
+        fullFirst = nil
+        fullLast = nil
+        return (first, last)
     }
 }
 
