@@ -75,7 +75,7 @@ struct PlantedSchemeTests {
             guard AllocatorStatistics.mallocIsJemalloc else { return }  // the check cannot measure here
             report = Conformance.run(.readPathAllocatesNothing) { PlantedDomain<AllocatesOnRead>(configuration: .testing) }
         }
-        print(report)
+        print("[planted \(planted)] \(report)")
         #expect(!report.violations.isEmpty, "the planted fault went unnoticed: \(report)")
     }
 

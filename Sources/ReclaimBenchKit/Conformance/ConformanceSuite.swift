@@ -347,7 +347,7 @@ public enum Conformance {
                 if highest > UInt64(bound) {
                     report.violations.append("pending reached \(highest) > declared bound \(bound) with one reader stalled")
                 }
-                report.figures.append("stalled reader, \(retires) retires: peak pending \(highest) ≤ bound \(bound)")
+                report.figures.append("stalled reader, \(retires) retires: peak pending \(highest), declared bound \(bound)")
             } else {
                 report.violations.append("claims .boundedGarbage but garbageBound(retiresPerGuard:) is nil")
             }
