@@ -1,5 +1,5 @@
 import CReclaimSupport
-import ReclaimBenchKit
+import Reclamation
 import Synchronization
 import Testing
 

@@ -91,8 +91,8 @@ public final class EpochDomain: Reclaimer, @unchecked Sendable {
     deinit {
         registry.forEach { record in
             let record = unsafeDowncast(record, to: EpochRecord.self)
-            record.sealOpenBag(epoch: 0)
-            while let bag = record.popSealed() { garbage.give(bag) }
+            record.bags.sealOpen(tag: 0)
+            if let (first, last) = record.bags.takeSealed() { garbage.stack.push(first: first, last: last) }
         }
         garbage.freeEverything(headerBytes: 0, allocator: allocator)
         globalEpoch.deinitialize(count: 1)
@@ -201,7 +201,7 @@ public final class EpochDomain: Reclaimer, @unchecked Sendable {
         guard !garbage.stack.isEmpty else { return }
         notePending()
         _ = garbage.process { bag in
-            guard isExpired(bag.sealEpoch) else { return 0 }
+            guard isExpired(bag.tag) else { return 0 }
             return bag.reclaim(headerBytes: 0, allocator: allocator) { _ in false }
         }
     }
@@ -219,20 +219,16 @@ public final class EpochDomain: Reclaimer, @unchecked Sendable {
     }
 
     func freeExpiredBags(of record: EpochRecord) {
-        while let oldest = record.oldestSealed, isExpired(oldest.sealEpoch) {
-            _ = record.popSealed()
-            let freed = oldest.reclaim(headerBytes: 0, allocator: allocator) { _ in false }
-            record.bump(record.freedCount, by: UInt64(freed))
-            record.bumpEvent(Event.bagsFreed.rawValue)
-            record.recycle(oldest)
-        }
+        let (nodes, bags) = record.bags.freeExpired(headerBytes: 0, allocator: allocator) { isExpired($0) }
+        record.bump(record.freedCount, by: UInt64(nodes))
+        record.bumpEvent(Event.bagsFreed.rawValue, by: UInt64(bags))
     }
 
     func flush(_ record: EpochRecord) {
-        if record.sealOpenBag(epoch: sealEpoch()) { record.bumpEvent(Event.bagsSealed.rawValue) }
+        if record.bags.sealOpen(tag: sealEpoch()) { record.bumpEvent(Event.bagsSealed.rawValue) }
         if tryAdvance() { record.bumpEvent(Event.epochAdvances.rawValue) }
         freeExpiredBags(of: record)
-        while let bag = record.popSealed() { garbage.give(bag) }
+        if let (first, last) = record.bags.takeSealed() { garbage.stack.push(first: first, last: last) }
         notePending()
     }
 

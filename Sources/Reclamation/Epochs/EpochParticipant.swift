@@ -28,7 +28,7 @@ public struct EpochParticipant: ReclaimerParticipant, ~Copyable {
             // ORDERING[EBR-E1]: relaxed read: a stale epoch only holds the advance back.
             let epoch = globalEpoch.pointee.load(ordering: .relaxed)
             localEpoch.pointee.store((epoch &<< 1) | 1, ordering: .relaxed)
-            // ORDERING[EBR-E1]: pairs with the fences in sealEpoch() and tryAdvance():
+            // ORDERING[EBR-E1]: pairs with the fences in tag() and tryAdvance():
             // the pin is visible before any link this guard reads.
             atomicMemoryFence(ordering: .sequentiallyConsistent)
         }

@@ -31,7 +31,7 @@ struct GarbageBatch {
         batch.next = nil
         batch.count = 0
         batch.capacity = capacity
-        batch.sealEpoch = 0
+        batch.tag = 0
         return batch
     }
 
@@ -55,8 +55,8 @@ struct GarbageBatch {
         nonmutating set { base.storeBytes(of: newValue, toByteOffset: 16, as: Int.self) }
     }
 
-    /// ebr: the global epoch read when the bag was sealed.
-    var sealEpoch: UInt64 {
+    /// What the bag was sealed with: ebr's epoch, qsbr's and rcu's grace-period cookie.
+    var tag: UInt64 {
         get { base.load(fromByteOffset: 24, as: UInt64.self) }
         nonmutating set { base.storeBytes(of: newValue, toByteOffset: 24, as: UInt64.self) }
     }

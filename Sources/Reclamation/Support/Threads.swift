@@ -4,6 +4,7 @@ import Glibc
 
 /// A plain OS thread. Workloads run on these, not on Swift tasks: a participant belongs to
 /// one thread for its whole life, and a task may change threads at any suspension point.
+/// (rcu's reclaimer thread is one too.)
 public final class JoinableThread: @unchecked Sendable {
     // SAFETY: `handle` is written once by init and read by join() on the creating thread.
     private var handle = pthread_t()
