@@ -87,6 +87,7 @@ public enum Conformance {
                         let participant = domain.register(slots: 1)
                         for _ in 0..<nodes {
                             participant.withGuard { $0.retire(tracker.makeNode(), deleter: tracker.deleter) }
+                            participant.quiescentState()
                         }
                     }
                     domain.drain()
@@ -327,6 +328,7 @@ public enum Conformance {
                     }
                     if let old = expected.node { guardian.retire(old, layout) }
                 }
+                participant.quiescentState()
                 if index % 10 == 9 { highest = max(highest, domain.statistics.pending) }
             }
             // The domain also records the backlog at each reclamation attempt, where it peaks.

@@ -4,7 +4,8 @@ import Glibc
 #endif
 
 /// The read-side cost of a scheme, as the kernel's refscale measures it: one thread, a
-/// 1024-slot table, each operation a guard + protect + read of one node + guard end.
+/// 1024-slot table, each operation a guard + protect + read of one node + guard end, then
+/// the quiescent state every workload announces between operations.
 /// The loop lives in this module and calls the scheme generically, so it also shows
 /// whether the scheme's hot path is specialized and inlined across modules (without
 /// `@inlinable` hp measured 21–25 ns instead of ~2).
@@ -78,6 +79,7 @@ public enum ReadCost {
                 guard let node = guardian.protect(links + index, slot: 0).node else { return 0 }
                 return node.load(as: UInt64.self)
             }
+            participant.quiescentState()  // between operations, as every workload does (qsbr acts on it)
             index = (index &+ 1) & 1023
         }
         return sum

@@ -116,6 +116,7 @@ public enum SlotStress {
                             record("writer: \(problem) (protected by its own guard)")
                         }
                     }
+                    participant.quiescentState()
                     done += 1
                 }
                 updates.add(done, ordering: .relaxed)  // ORDERING: read after join
@@ -136,6 +137,7 @@ public enum SlotStress {
                             checksum &+= layout.data(node, R.self).load(as: UInt64.self)
                         }
                     }
+                    participant.quiescentState()
                     done += 1
                 }
                 if checksum == 1 { print("", terminator: "") }  // keep the read from being optimized out

@@ -104,8 +104,24 @@ public protocol ReclaimerParticipant: ~Copyable {
     /// Tries to free this thread's garbage now and hands what it cannot free to the domain.
     func flush()
 
-    /// Announces a quiescent state (QSBR); a no-op for schemes that do not need one.
+    /// Announces a quiescent state: the thread holds no node of this domain. Workloads
+    /// call it between operations; qsbr acts on every `quiescentStateInterval`-th call,
+    /// the other schemes ignore it. Never inside a guard.
     func quiescentState()
+
+    /// Runs `body` with the thread marked as holding no node, for a while that may block
+    /// (sleeping between operations, waiting on a lock): qsbr takes the thread offline so
+    /// it does not hold up grace periods; the other schemes just run `body`. Never inside
+    /// a guard.
+    func whileOffline<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure) -> Result
+}
+
+extension ReclaimerParticipant where Self: ~Copyable {
+    /// Schemes without an offline state just run `body`.
+    @inlinable
+    public func whileOffline<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure) -> Result {
+        try body()
+    }
 }
 
 /// A read-side critical section. Every link access of a structure goes through it.

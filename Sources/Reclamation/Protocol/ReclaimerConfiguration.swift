@@ -9,27 +9,40 @@ public struct ReclaimerConfiguration: Sendable, Hashable, Codable {
     public var retireScanThreshold: Int
     /// hp: a thread that retires at all scans at least this often (folly: 2 s).
     public var scanPeriod: Duration
-    /// ebr: nodes per bag (crossbeam: 64; 4 under test).
+    /// ebr, qsbr, rcu: nodes per bag (crossbeam: 64; 4 under test).
     public var bagCapacity: Int
+    /// qsbr: a thread announces a quiescent state on every n-th `quiescentState()` call
+    /// (workloads call it after every operation).
+    public var quiescentStateInterval: Int
+    /// rcu: when more nodes than this wait for the reclaimer thread, retiring threads stop
+    /// queueing and reclaim their own bags (polling grace periods at guard exits).
+    public var callbackBacklogBound: Int
 
     public init(
         allocator: NodeAllocatorKind = .processDefault,
         retireScanThreshold: Int = 1000,
         scanPeriod: Duration = .milliseconds(100),
-        bagCapacity: Int = 64
+        bagCapacity: Int = 64,
+        quiescentStateInterval: Int = 1,
+        callbackBacklogBound: Int = 65_536
     ) {
         precondition(retireScanThreshold >= 1, "retireScanThreshold must be at least 1")
         precondition(bagCapacity >= 1, "bagCapacity must be at least 1")
+        precondition(quiescentStateInterval >= 1, "quiescentStateInterval must be at least 1")
+        precondition(callbackBacklogBound >= 0, "callbackBacklogBound must be non-negative")
         self.allocator = allocator
         self.retireScanThreshold = retireScanThreshold
         self.scanPeriod = scanPeriod
         self.bagCapacity = bagCapacity
+        self.quiescentStateInterval = quiescentStateInterval
+        self.callbackBacklogBound = callbackBacklogBound
     }
 
     /// Tiny thresholds and bags, so that races are cheap to hit (crossbeam shrinks its
     /// bag to 4 under test).
     public static var testing: ReclaimerConfiguration {
-        ReclaimerConfiguration(retireScanThreshold: 4, scanPeriod: .milliseconds(1), bagCapacity: 4)
+        ReclaimerConfiguration(
+            retireScanThreshold: 4, scanPeriod: .milliseconds(1), bagCapacity: 4, callbackBacklogBound: 64)
     }
 
     /// `key=value` pairs for manifests and `list`.
@@ -40,6 +53,8 @@ public struct ReclaimerConfiguration: Sendable, Hashable, Codable {
             ("scan_period_ms", String(Double(scanPeriod.components.seconds) * 1000
                 + Double(scanPeriod.components.attoseconds) / 1e15)),
             ("bag_capacity", String(bagCapacity)),
+            ("qs_interval", String(quiescentStateInterval)),
+            ("callback_backlog_bound", String(callbackBacklogBound)),
         ]
     }
 }

@@ -5,6 +5,7 @@ public enum SchemeID: String, CaseIterable, Sendable, Hashable, Codable, CustomS
     case none
     case hp
     case ebr
+    case qsbr
 
     public var description: String { rawValue }
 
@@ -14,6 +15,7 @@ public enum SchemeID: String, CaseIterable, Sendable, Hashable, Codable, CustomS
         case .none: visitor.visit(NoReclamationDomain.self)
         case .hp: visitor.visit(HazardPointerDomain.self)
         case .ebr: visitor.visit(EpochDomain.self)
+        case .qsbr: visitor.visit(QuiescentStateDomain.self)
         }
     }
 

@@ -86,6 +86,13 @@ class ParticipantRecord: @unchecked Sendable {
 struct HotHeader {
     @usableFromInline let base: UnsafeMutableRawPointer
 
+    /// qsbr: `quiescentState()` calls left before the next announcement.
+    @inlinable
+    var quiescentCountdown: Int {
+        get { base.load(fromByteOffset: 16, as: Int.self) }
+        nonmutating set { base.storeBytes(of: newValue, toByteOffset: 16, as: Int.self) }
+    }
+
     /// Where a scheme's own hot state (slots, epoch word) begins.
     @usableFromInline static let schemeAreaOffset = 32
 
