@@ -6,6 +6,7 @@ public enum SchemeID: String, CaseIterable, Sendable, Hashable, Codable, CustomS
     case hp
     case ebr
     case qsbr
+    case rcu
 
     public var description: String { rawValue }
 
@@ -16,6 +17,7 @@ public enum SchemeID: String, CaseIterable, Sendable, Hashable, Codable, CustomS
         case .hp: visitor.visit(HazardPointerDomain.self)
         case .ebr: visitor.visit(EpochDomain.self)
         case .qsbr: visitor.visit(QuiescentStateDomain.self)
+        case .rcu: visitor.visit(ReadCopyUpdateDomain.self)
         }
     }
 

@@ -19,10 +19,13 @@ public struct SchemeDescriptor: Sendable, Hashable {
     public let capabilities: ReclaimerCapabilities
     /// Bytes the scheme puts before every node's payload.
     public let nodeHeaderBytes: Int
+    /// Threads the domain runs of its own (rcu's reclaimer): they free nodes other threads
+    /// allocated, and they count toward a run's oversubscription.
+    public let helperThreads: Int
 
     public init(
         id: String, family: SchemeFamily, summary: String, reference: String,
-        capabilities: ReclaimerCapabilities, nodeHeaderBytes: Int
+        capabilities: ReclaimerCapabilities, nodeHeaderBytes: Int, helperThreads: Int = 0
     ) {
         self.id = id
         self.family = family
@@ -30,5 +33,6 @@ public struct SchemeDescriptor: Sendable, Hashable {
         self.reference = reference
         self.capabilities = capabilities
         self.nodeHeaderBytes = nodeHeaderBytes
+        self.helperThreads = helperThreads
     }
 }

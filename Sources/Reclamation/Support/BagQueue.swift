@@ -41,6 +41,14 @@ struct BagQueue {
 
     var hasSealed: Bool { oldest != nil }
 
+    /// Removes the open bag, if it holds anything.
+    mutating func takeOpen() -> GarbageBatch? {
+        guard let bag = open, bag.count > 0 else { return nil }
+        open = nil
+        bag.next = nil
+        return bag
+    }
+
     /// Frees, oldest first, every sealed bag whose tag `isExpired` says may go; returns
     /// the nodes and bags freed.
     mutating func freeExpired(
