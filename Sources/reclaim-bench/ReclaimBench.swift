@@ -19,9 +19,12 @@ func parseSchemes(_ text: String) throws -> [SchemeID] {
     } catch { throw ValidationError("--schemes: \(error)") }
 }
 
-/// The help line of `--schemes`.
-let schemesHelp = ArgumentHelp("Comma-separated scheme ids (\(SchemeID.allCases.map(\.rawValue).joined(separator: ", "))).")
-let allSchemes = SchemeID.allCases.map(\.rawValue).joined(separator: ",")
+/// The help line of `--schemes`. (Computed, not global `let`s: a lazily initialized global
+/// in this executable crashed in `swift_once` in release builds.)
+var schemesHelp: ArgumentHelp {
+    ArgumentHelp("Comma-separated scheme ids (\(SchemeID.allCases.map(\.rawValue).joined(separator: ", "))).")
+}
+var allSchemes: String { SchemeID.allCases.map(\.rawValue).joined(separator: ",") }
 
 extension ReclaimBench {
     struct List: ParsableCommand {

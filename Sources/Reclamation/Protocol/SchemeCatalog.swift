@@ -10,7 +10,12 @@ public enum SchemeID: String, CaseIterable, Sendable, Hashable, Codable, CustomS
 
     public var description: String { rawValue }
 
-    /// Calls `visitor` with the scheme's domain type.
+    /// Calls `visitor` with the scheme's domain type. `@inlinable` so that the caller's
+    /// visitor is specialized for each scheme: without it, the run-time dispatch leaves the
+    /// visitor's generic code unspecialized (measured: every scheme's read path at ~47 ns
+    /// instead of 0.5–2.5 ns once the switch grew past what default cross-module
+    /// optimization inlines).
+    @inlinable
     public func accept<Visitor: SchemeVisitor>(_ visitor: Visitor) -> Visitor.Output {
         switch self {
         case .none: visitor.visit(NoReclamationDomain.self)
