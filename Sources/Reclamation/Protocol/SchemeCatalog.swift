@@ -7,6 +7,7 @@ public enum SchemeID: String, CaseIterable, Sendable, Hashable, Codable, CustomS
     case ebr
     case qsbr
     case rcu
+    case rc
 
     public var description: String { rawValue }
 
@@ -23,6 +24,7 @@ public enum SchemeID: String, CaseIterable, Sendable, Hashable, Codable, CustomS
         case .ebr: visitor.visit(EpochDomain.self)
         case .qsbr: visitor.visit(QuiescentStateDomain.self)
         case .rcu: visitor.visit(ReadCopyUpdateDomain.self)
+        case .rc: visitor.visit(ReferenceCountedDomain.self)
         }
     }
 
