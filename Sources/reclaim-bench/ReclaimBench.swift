@@ -12,19 +12,17 @@ struct ReclaimBench: ParsableCommand {
     )
 }
 
-/// Parses `--schemes`: comma-separated ids, each one the catalog knows.
-func parseSchemes(_ text: String) throws -> [SchemeID] {
+/// Parses `--schemes`: comma-separated ids, each one the catalog knows; nil means all.
+func parseSchemes(_ text: String?) throws -> [SchemeID] {
+    guard let text else { return SchemeID.allCases }
     do {
         return try text.split(separator: ",", omittingEmptySubsequences: false).map { try SchemeID.parse(String($0)) }
     } catch { throw ValidationError("--schemes: \(error)") }
 }
 
-/// The help line of `--schemes`. (Computed, not global `let`s: a lazily initialized global
-/// in this executable crashed in `swift_once` in release builds.)
-var schemesHelp: ArgumentHelp {
-    ArgumentHelp("Comma-separated scheme ids (\(SchemeID.allCases.map(\.rawValue).joined(separator: ", "))).")
-}
-var allSchemes: String { SchemeID.allCases.map(\.rawValue).joined(separator: ",") }
+// `--schemes` defaults to nil (all) rather than to a string computed from SchemeID.allCases:
+// that default crashed the release binary while ArgumentParser built the command (in
+// `swift_once` for a global, then in the option's initializer) — left for a reduced report.
 
 extension ReclaimBench {
     struct List: ParsableCommand {
@@ -46,8 +44,8 @@ extension ReclaimBench {
         static let configuration = CommandConfiguration(
             abstract: "A short slot-array run of each scheme (a build check, not a benchmark).")
 
-        @Option(help: schemesHelp)
-        var schemes: String = allSchemes
+        @Option(help: "Comma-separated scheme ids (default: every scheme; `list` shows them).")
+        var schemes: String?
 
         @Option(help: "Seconds per scheme (0.1–60).")
         var duration: Double = 1
@@ -88,8 +86,8 @@ extension ReclaimBench {
             commandName: "read-cost",
             abstract: "Read-side cost per operation (guard + protect + read), one thread, 1024 slots (refscale-style).")
 
-        @Option(help: schemesHelp)
-        var schemes: String = allSchemes
+        @Option(help: "Comma-separated scheme ids (default: every scheme; `list` shows them).")
+        var schemes: String?
 
         @Option(help: "Operations per repetition (1000–10000000000).")
         var operations: Int = 20_000_000
