@@ -23,6 +23,9 @@ public enum ConformanceCheck: String, CaseIterable, Sendable, CustomStringConver
     case boundedGarbage = "bounded-garbage"
     /// 7. The read path (guard + protect + read) allocates nothing.
     case readPathAllocatesNothing = "read-path-allocates-nothing"
+    /// 8. `synchronize()` does not return while a reader that was inside before the call
+    ///    is still inside (schemes with `.blockingSynchronize`).
+    case synchronizeWaitsForReaders = "synchronize-waits-for-readers"
 
     public var description: String { rawValue }
 }
@@ -59,6 +62,7 @@ public enum Conformance {
         case .handOff: handOff(make)
         case .boundedGarbage: boundedGarbage(make)
         case .readPathAllocatesNothing: readPathAllocatesNothing(make)
+        case .synchronizeWaitsForReaders: synchronizeWaitsForReaders(make)
         }
     }
 
@@ -388,6 +392,60 @@ public enum Conformance {
             let after = AllocatorStatistics.threadCounters()?.allocated ?? 0
             if after != before { report.violations.append("10 000 guarded protects allocated \(after - before) bytes") }
             report.figures.append("thread.allocated moved by \(after - before) bytes over 10 000 guarded protects (checksum \(checksum & 1))")
+        }
+        root.retireAll { $0.retire($1, layout) }
+        domain.drain()
+        return report
+    }
+
+    // MARK: 8
+
+    /// Spins the reader allows synchronize() before it leaves (yielding every 256): enough
+    /// for the synchronizing thread to run many times over on any machine, so a
+    /// synchronize() that does not wait is seen returning while the reader is inside.
+    public static let synchronizeBudgetSpins = 4_000_000
+
+    static func synchronizeWaitsForReaders<R: Reclaimer>(_ make: @escaping @Sendable () -> R) -> ConformanceReport {
+        var report = ConformanceReport(check: .synchronizeWaitsForReaders, scheme: R.descriptor.id)
+        guard R.capabilities.contains(.blockingSynchronize) else {
+            report.notApplicable = "no .blockingSynchronize"
+            return report
+        }
+        let domain = make()
+        let layout = SlotStress.layout
+        let root = RootLinks(domain, count: 1) { _ in domain.allocate(layout) }
+        let link = SharedPointer(root[0])
+        let entered = Stage()
+        let returned = Atomic<Bool>(false)
+        let outcome = Mutex<(returnedInside: Bool, spins: Int)>((false, 0))
+        let reader = JoinableThread {
+            let participant = domain.register(slots: 1)
+            participant.withGuard { guardian in
+                _ = guardian.protect(link.pointer, slot: 0)
+                entered.advance(to: 1)
+                var spins = 0
+                // ORDERING: acquire; pairs with the synchronizer's release after it returned.
+                while !returned.load(ordering: .acquiring) && spins < synchronizeBudgetSpins {
+                    rs_cpu_relax()
+                    spins += 1
+                    if spins % 256 == 0 { sched_yield() }
+                }
+                let inside = returned.load(ordering: .acquiring)
+                outcome.withLock { $0 = (inside, spins) }
+            }
+        }
+        let synchronizer = JoinableThread {
+            entered.spin(until: 1)
+            domain.synchronize()
+            returned.store(true, ordering: .releasing)
+        }
+        reader.join()
+        synchronizer.join()
+        let (returnedInside, spins) = outcome.withLock { $0 }
+        if returnedInside {
+            report.violations.append("synchronize() returned while a reader that entered before it was still inside (after \(spins) spins)")
+        } else {
+            report.figures.append("synchronize() waited for the reader (\(spins) spins inside, then it left)")
         }
         root.retireAll { $0.retire($1, layout) }
         domain.drain()

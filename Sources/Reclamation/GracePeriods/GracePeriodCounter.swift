@@ -32,16 +32,25 @@ final class GracePeriodCounter: @unchecked Sendable {
         case membarrier
     }
 
+    /// Faults planted on purpose, so that tests can show a check fails. Off in every real run.
+    public enum PlantedFault: Sendable {
+        case none
+        /// completedThrough() ignores every reader: grace periods end at once.
+        case ignoresReaders
+    }
+
     /// SAFETY: a 128-byte-aligned block owned here, freed in deinit.
     @usableFromInline let counter: UnsafeMutablePointer<Atomic<UInt64>>
     let registry: ParticipantRegistry
     let fence: Fence
+    let plantedFault: PlantedFault
     /// Grace periods started (a statistic).
     let started = Atomic<UInt64>(0)
 
-    init(registry: ParticipantRegistry, fence: Fence) {
+    init(registry: ParticipantRegistry, fence: Fence, plantedFault: PlantedFault = .none) {
         self.registry = registry
         self.fence = fence
+        self.plantedFault = plantedFault
         counter = CacheAlignedMemory.allocate(bytes: 8).bindMemory(to: Atomic<UInt64>.self, capacity: 1)
         counter.initialize(to: Atomic(1))  // 0 is every word's "holds nothing"
     }
@@ -71,6 +80,7 @@ final class GracePeriodCounter: @unchecked Sendable {
         }
         // ORDERING: acquire; a value newer than this only makes the answer more conservative.
         var oldest = counter.pointee.load(ordering: .acquiring)
+        if plantedFault == .ignoresReaders { return oldest }
         registry.forEach { record in
             // ORDERING[GP-E2]: acquire pairs with the release that cleared or advanced it.
             let word = GracePeriodRecord.word(of: record).pointee.load(ordering: .acquiring)

@@ -70,10 +70,24 @@ public final class QuiescentStateDomain: Reclaimer, @unchecked Sendable {
     @usableFromInline let core: GracePeriodCounter
     let garbage = DomainGarbage()
 
-    public init(configuration: ReclaimerConfiguration) {
+    public convenience init(configuration: ReclaimerConfiguration) {
+        self.init(configuration: configuration, plantedFault: .none)
+    }
+
+    /// Faults planted on purpose, so that tests can show a check fails.
+    @_spi(Planted)
+    public enum PlantedFault: Sendable {
+        case none
+        /// Grace periods end without waiting for online threads.
+        case ignoresReaders
+    }
+
+    @_spi(Planted)
+    public init(configuration: ReclaimerConfiguration, plantedFault: PlantedFault) {
         self.configuration = configuration
         allocator = NodeAllocator(configuration.allocator)
-        core = GracePeriodCounter(registry: registry, fence: .sequentiallyConsistent)
+        core = GracePeriodCounter(registry: registry, fence: .sequentiallyConsistent,
+                                  plantedFault: plantedFault == .ignoresReaders ? .ignoresReaders : .none)
     }
 
     deinit {

@@ -75,7 +75,20 @@ public final class ReadCopyUpdateDomain: Reclaimer, @unchecked Sendable {
     let peakPending = Atomic<UInt64>(0)
 
     /// Throws `ReclaimerUnavailable` when membarrier(PRIVATE_EXPEDITED) cannot be registered.
-    public init(configuration: ReclaimerConfiguration) throws {
+    public convenience init(configuration: ReclaimerConfiguration) throws {
+        try self.init(configuration: configuration, plantedFault: .none)
+    }
+
+    /// Faults planted on purpose, so that tests can show a check fails.
+    @_spi(Planted)
+    public enum PlantedFault: Sendable {
+        case none
+        /// Grace periods end without waiting for readers.
+        case ignoresReaders
+    }
+
+    @_spi(Planted)
+    public init(configuration: ReclaimerConfiguration, plantedFault: PlantedFault) throws {
         let registered = rs_membarrier_register_private_expedited()
         guard registered == 0 else {
             throw ReclaimerUnavailable(
@@ -85,7 +98,8 @@ public final class ReadCopyUpdateDomain: Reclaimer, @unchecked Sendable {
         self.configuration = configuration
         allocator = NodeAllocator(configuration.allocator)
         backlogBound = configuration.callbackBacklogBound
-        core = GracePeriodCounter(registry: registry, fence: .membarrier)
+        core = GracePeriodCounter(registry: registry, fence: .membarrier,
+                                  plantedFault: plantedFault == .ignoresReaders ? .ignoresReaders : .none)
         worker = CallbackWorker(core: core, allocator: allocator)
     }
 

@@ -71,9 +71,26 @@ public final class ReferenceCountedDomain: Reclaimer, @unchecked Sendable {
     /// Custom deleters of retired nodes, by address (rare: tests and torture).
     let deleters = Mutex<[UInt: NodeDeleter]>([:])
 
-    public init(configuration: ReclaimerConfiguration) {
+    /// Set only by tests that plant a fault.
+    let freesWhenUnlinked: Bool
+
+    public convenience init(configuration: ReclaimerConfiguration) {
+        self.init(configuration: configuration, plantedFault: .none)
+    }
+
+    /// Faults planted on purpose, so that tests can show a check fails.
+    @_spi(Planted)
+    public enum PlantedFault: Sendable {
+        case none
+        /// A node is freed when its last link goes, whoever still holds a protection.
+        case freesWhenUnlinked
+    }
+
+    @_spi(Planted)
+    public init(configuration: ReclaimerConfiguration, plantedFault: PlantedFault) {
         self.configuration = configuration
         allocator = NodeAllocator(configuration.allocator)
+        freesWhenUnlinked = plantedFault == .freesWhenUnlinked
     }
 
     public func register(slots: Int) -> ReferenceCountedParticipant {
@@ -144,7 +161,11 @@ public final class ReferenceCountedDomain: Reclaimer, @unchecked Sendable {
     func dropLink(_ word: UInt, record: ReferenceCountedRecord?) {
         guard let node = ReferenceCountedLink.node(of: word) else { return }
         let delta = Int64(ReferenceCountedLink.localCount(of: word)) - ReferenceCountedNode.linkUnit
-        if ReferenceCountedNode.add(node, delta) == 0 { free(node, record: record) }
+        let remaining = ReferenceCountedNode.add(node, delta)
+        if remaining == 0 || (freesWhenUnlinked && remaining < ReferenceCountedNode.linkUnit / 2) {
+            if freesWhenUnlinked { _ = ReferenceCountedNode.add(node, -remaining) }  // planted: forget the holders
+            free(node, record: record)
+        }
     }
 
     /// Frees `node` and, iteratively, every node whose last reference was one of its links (I3).

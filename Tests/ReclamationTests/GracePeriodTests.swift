@@ -1,0 +1,221 @@
+import CReclaimSupport
+@_spi(Planted) import Reclamation
+import ReclaimBenchKit
+import Synchronization
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// qsbr and rcu beyond the conformance suite: what a silent thread does to qsbr, blocking
+/// calls inside a guard, and the planted variants that show the checks can fail.
+struct GracePeriodTests {
+    /// An online qsbr thread that never announces a quiescent state: how many of 32 retired
+    /// nodes were freed while it stayed silent, and how many after it left.
+    static func silentThreadHoldsMemory(_ domain: QuiescentStateDomain) -> (whileSilent: Int, afterLeaving: Int) {
+        let tracker = NodeTracker(domain: domain, capacity: 64, quarantine: true)
+        let online = Atomic<Bool>(false), release = Atomic<Bool>(false)
+        let silent = JoinableThread {
+            let participant = domain.register(slots: 1)
+            online.store(true, ordering: .releasing)
+            while !release.load(ordering: .acquiring) { sched_yield() }  // outside any guard, never announcing
+            _ = participant
+        }
+        while !online.load(ordering: .acquiring) { sched_yield() }
+        do {
+            let writer = domain.register(slots: 1)
+            for _ in 0..<32 {
+                writer.withGuard { $0.retire(tracker.makeNode(), deleter: tracker.deleter) }
+                writer.quiescentState()
+            }
+            writer.flush()
+            domain.collect()
+        }
+        let whileSilent = 32 - tracker.census().neverFreed
+        release.store(true, ordering: .releasing)
+        silent.join()
+        domain.drain()
+        let afterLeaving = 32 - tracker.census().neverFreed
+        tracker.releaseQuarantine()
+        return (whileSilent, afterLeaving)
+    }
+
+    @Test("qsbr: a thread that never announces a quiescent state keeps every node from being freed (expected), until it leaves")
+    func silentThread() {
+        let (whileSilent, afterLeaving) = Self.silentThreadHoldsMemory(QuiescentStateDomain(configuration: .testing))
+        // This is qsbr's contract, not a defect: an online thread may hold any node until it
+        // announces, so nothing retired after it came online can be freed.
+        #expect(whileSilent == 0, "freed \(whileSilent) of 32 while an online thread was silent")
+        #expect(afterLeaving == 32, "after the silent thread left, \(afterLeaving) of 32 were freed")
+    }
+
+    @Test("planted: a qsbr that ignores online threads frees while one is silent")
+    func silentThreadPlanted() {
+        let (whileSilent, _) = Self.silentThreadHoldsMemory(
+            QuiescentStateDomain(configuration: .testing, plantedFault: .ignoresReaders))
+        #expect(whileSilent > 0)
+    }
+
+    @Test("planted: grace periods that ignore readers are caught by synchronize-waits-for-readers",
+          arguments: ["qsbr", "rcu"])
+    func synchronizeIgnoringReaders(scheme: String) throws {
+        let report = scheme == "qsbr"
+            ? Conformance.run(.synchronizeWaitsForReaders) { QuiescentStateDomain(configuration: .testing, plantedFault: .ignoresReaders) }
+            : Conformance.run(.synchronizeWaitsForReaders) { try! ReadCopyUpdateDomain(configuration: .testing, plantedFault: .ignoresReaders) }
+        print("[planted \(scheme) ignoresReaders] \(report)")
+        #expect(!report.passed)
+    }
+
+    @Test("planted: grace periods that ignore readers are caught by the concurrent stress", arguments: ["qsbr", "rcu"])
+    func stressIgnoringReaders(scheme: String) {
+        let report = scheme == "qsbr"
+            ? Conformance.run(.protectionOutlivesRetire) { QuiescentStateDomain(configuration: .testing, plantedFault: .ignoresReaders) }
+            : Conformance.run(.protectionOutlivesRetire) { try! ReadCopyUpdateDomain(configuration: .testing, plantedFault: .ignoresReaders) }
+        print("[planted \(scheme) ignoresReaders] \(report)")
+        #expect(!report.passed)
+    }
+
+    @Test("qsbr.synchronize() inside a guard traps")
+    func quiescentSynchronizeInsideGuard() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let domain = QuiescentStateDomain(configuration: .testing)
+            let participant = domain.register(slots: 1)
+            participant.withGuard { _ in domain.synchronize() }
+        }
+        let message = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(message.contains("qsbr.synchronize() called inside a guard of a 'qsbr' domain"), "stderr: \(message)")
+    }
+
+    @Test("rcu.synchronize() inside a guard traps")
+    func rcuSynchronizeInsideGuard() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let domain = try! ReadCopyUpdateDomain(configuration: .testing)
+            let participant = domain.register(slots: 1)
+            participant.withGuard { _ in domain.synchronize() }
+        }
+        let message = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(message.contains("rcu.synchronize() called inside a guard of a 'rcu' domain"), "stderr: \(message)")
+    }
+
+    @Test("rcu.barrier() inside a guard traps")
+    func rcuBarrierInsideGuard() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let domain = try! ReadCopyUpdateDomain(configuration: .testing)
+            let participant = domain.register(slots: 1)
+            participant.withGuard { _ in domain.barrier() }
+        }
+        let message = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(message.contains("rcu.barrier() called inside a guard of a 'rcu' domain"), "stderr: \(message)")
+    }
+
+    @Test("rcu: barrier() returns only after every bag queued before it is freed")
+    func rcuBarrier() throws {
+        let domain = try ReadCopyUpdateDomain(configuration: .testing)
+        let layout = SlotStress.layout
+        do {
+            let participant = domain.register(slots: 1)
+            for _ in 0..<1000 { participant.withGuard { $0.retire(domain.allocate(layout), layout) } }
+        }
+        domain.barrier()
+        let statistics = domain.statistics
+        #expect(statistics.retired == 1000 && statistics.freed == 1000)
+        #expect(statistics[counter: "backlog"] == 0)
+    }
+}
+
+/// rc beyond the conformance suite: a node is freed exactly when its last reference goes.
+struct ReferenceCountingTests {
+    /// Two readers hold a node that a writer unlinks and retires; returns what went wrong.
+    static func lastReferenceFrees(_ domain: ReferenceCountedDomain) -> [String] {
+        var problems: [String] = []
+        let tracker = NodeTracker(domain: domain, capacity: 8, quarantine: true)
+        let node = tracker.makeNode()
+        let id = tracker.id(of: node)
+        let root = UnsafeMutablePointer<ReferenceCountedLink>.allocate(capacity: 1)
+        root.initialize(to: ReferenceCountedLink(.null))
+        let link = SharedPointer(root)
+        let holding = Atomic<Int>(0)
+        let releaseFirst = Atomic<Bool>(false), releaseSecond = Atomic<Bool>(false)
+        do {
+            let participant = domain.register(slots: 1)
+            participant.withGuard { $0.store(root, TaggedNode(node), .releasing) }
+        }
+        let first = JoinableThread {
+            let participant = domain.register(slots: 1)
+            participant.withGuard { guardian in
+                _ = guardian.protect(link.pointer, slot: 0)
+                holding.add(1, ordering: .releasing)
+                while !releaseFirst.load(ordering: .acquiring) { sched_yield() }
+            }
+        }
+        let second = JoinableThread {
+            let participant = domain.register(slots: 1)
+            participant.withGuard { guardian in
+                _ = guardian.protect(link.pointer, slot: 0)
+                holding.add(1, ordering: .releasing)
+                while !releaseSecond.load(ordering: .acquiring) { sched_yield() }
+            }
+        }
+        while holding.load(ordering: .acquiring) < 2 { sched_yield() }
+        do {
+            let writer = domain.register(slots: 1)
+            writer.withGuard { guardian in
+                guardian.store(root, .null, .releasing)
+                guardian.retire(node, deleter: tracker.deleter)
+            }
+        }
+        if tracker.freeCount(id) != 0 { problems.append("freed while two readers held it") }
+        releaseFirst.store(true, ordering: .releasing)
+        first.join()
+        if tracker.freeCount(id) != 0 { problems.append("freed while one reader still held it") }
+        releaseSecond.store(true, ordering: .releasing)
+        second.join()
+        if tracker.freeCount(id) != 1 { problems.append("freed \(tracker.freeCount(id)) times after the last reader let go, not once") }
+        tracker.releaseQuarantine()
+        root.deinitialize(count: 1)
+        root.deallocate()
+        return problems
+    }
+
+    @Test("rc frees a node exactly when its last reference goes")
+    func lastReference() {
+        let problems = Self.lastReferenceFrees(ReferenceCountedDomain(configuration: .testing))
+        #expect(problems.isEmpty, "\(problems)")
+    }
+
+    @Test("planted: an rc that frees when the last link goes is caught")
+    func lastReferencePlanted() {
+        let problems = Self.lastReferenceFrees(ReferenceCountedDomain(configuration: .testing, plantedFault: .freesWhenUnlinked))
+        #expect(!problems.isEmpty)
+    }
+
+    @Test("rc frees a chain iteratively: dropping the head frees every successor only it kept")
+    func chainCascade() {
+        let domain = ReferenceCountedDomain(configuration: .testing)
+        let layout = NodeLayout(links: 1, dataBytes: 8)
+        let length = 100_000  // deep enough that recursion would overflow the stack
+        let root = UnsafeMutablePointer<ReferenceCountedLink>.allocate(capacity: 1)
+        root.initialize(to: ReferenceCountedLink(.null))
+        do {
+            let participant = domain.register(slots: 1)
+            participant.withGuard { guardian in
+                var next: UnsafeMutableRawPointer?
+                for _ in 0..<length {
+                    let node = domain.allocate(layout)
+                    if let next { guardian.store(layout.link(node, 0, ReferenceCountedDomain.self), TaggedNode(next), .releasing) }
+                    if let next { guardian.retire(next, layout) }  // only the chain keeps it now
+                    next = node
+                }
+                guardian.store(root, TaggedNode(next!), .releasing)
+                guardian.retire(next!, layout)
+            }
+            #expect(domain.statistics.freed == 0)
+            participant.withGuard { $0.store(root, .null, .releasing) }  // the last reference to the head
+        }
+        let statistics = domain.statistics
+        #expect(statistics.retired == UInt64(length) && statistics.freed == UInt64(length))
+        #expect((statistics[counter: "cascade_frees"] ?? 0) == UInt64(length - 1))
+        root.deinitialize(count: 1)
+        root.deallocate()
+    }
+}
