@@ -66,7 +66,7 @@ struct GracePeriodTests {
         #expect(!report.passed)
     }
 
-    @Test("planted: grace periods that ignore readers are caught by the concurrent stress", arguments: ["qsbr", "rcu"])
+    @Test("planted: grace periods that ignore readers are caught by protection-outlives-retire", arguments: ["qsbr", "rcu"])
     func stressIgnoringReaders(scheme: String) {
         let report = scheme == "qsbr"
             ? Conformance.run(.protectionOutlivesRetire) { QuiescentStateDomain(configuration: .testing, plantedFault: .ignoresReaders) }
