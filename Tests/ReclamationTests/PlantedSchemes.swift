@@ -67,7 +67,7 @@ final class PlantedDomain<Marker: PlantedFaultMarker>: Reclaimer, @unchecked Sen
 
     let configuration: ReclaimerConfiguration
     let counters = PlantedCounters()
-    let state = Mutex<(entries: [PlantedEntry], participants: Int)>(([], 0))
+    let state = Locked<(entries: [PlantedEntry], participants: Int)>(([], 0))
 
     init(configuration: ReclaimerConfiguration) { self.configuration = configuration }
 

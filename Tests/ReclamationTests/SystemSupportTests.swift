@@ -22,7 +22,7 @@ struct SystemSupportTests {
 
     @Test("a thread gets its own id; pinning to CPU 0 works (on a thread of its own)")
     func threadIdentityAndAffinity() {
-        let results = Mutex<(tid: Int, pinned: Int32, cpu: Int32, slack: Int32)>((0, -1, -1, -1))
+        let results = Locked<(tid: Int, pinned: Int32, cpu: Int32, slack: Int32)>((0, -1, -1, -1))
         JoinableThread {
             let pinned = rs_pin_to_cpu(0)
             let outcome = (rs_gettid(), pinned, rs_sched_getcpu(), rs_set_timer_slack_ns(1))

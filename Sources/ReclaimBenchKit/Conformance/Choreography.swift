@@ -88,7 +88,7 @@ func startStalledReader<R: Reclaimer>(
 
 /// A mutex-protected list of findings, filled from any thread.
 final class Findings: Sendable {
-    private let list = Mutex<[String]>([])
+    private let list = Locked<[String]>([])
     func add(_ finding: String) { list.withLock { $0.append(finding) } }
     var all: [String] { list.withLock { $0 } }
 }

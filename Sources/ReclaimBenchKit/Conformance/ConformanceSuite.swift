@@ -73,7 +73,7 @@ public enum Conformance {
         let nodes = 1000
         // The thread's own counters see every free only if this thread does them all.
         let measureBytes = AllocatorStatistics.mallocIsJemalloc && R.descriptor.helperThreads == 0
-        let outcome = Mutex<(violations: [String], figures: [String])>(([], []))
+        let outcome = Locked<(violations: [String], figures: [String])>(([], []))
         // Twice on one fresh thread: the first round warms one-time allocations (type
         // metadata, the runtime's per-thread state, jemalloc's first mallctl of the thread),
         // the second is measured.
@@ -273,7 +273,7 @@ public enum Conformance {
         let nodeID = tracker.id(of: node)
         let root = RootLinks(domain, count: 1) { _ in node }
         let link = SharedPointer(root[0])
-        let mailbox = Mutex<R.HandOff?>(nil)
+        let mailbox = Locked<R.HandOff?>(nil)
         let findings = Findings()
         // Thread A protects and detaches, then leaves entirely.
         JoinableThread {
@@ -327,7 +327,7 @@ public enum Conformance {
         let reader = startStalledReader(domain, link: SharedPointer(roots[0]), stage: stage, releaseStep: 2)
         stage.spin(until: 1)
         let retires = boundedGarbageRetires
-        let peak = Mutex<(pending: UInt64, bound: Int?)>((0, nil))
+        let peak = Locked<(pending: UInt64, bound: Int?)>((0, nil))
         JoinableThread {
             let participant = domain.register(slots: 1)
             var random = SplitMix64(seed: 6)
@@ -427,7 +427,7 @@ public enum Conformance {
         let link = SharedPointer(root[0])
         let entered = Stage()
         let returned = Atomic<Bool>(false)
-        let outcome = Mutex<(returnedInside: Bool, spins: Int)>((false, 0))
+        let outcome = Locked<(returnedInside: Bool, spins: Int)>((false, 0))
         let reader = JoinableThread {
             let participant = domain.register(slots: 1)
             participant.withGuard { guardian in

@@ -31,7 +31,7 @@ public final class NodeTracker: @unchecked Sendable {
     private let addresses: UnsafeMutablePointer<UInt>
     private let nextID = Atomic<Int>(0)
     /// Non-quarantine mode: live node address → id, and frees of addresses not live.
-    private let live = Mutex<[UInt: Int]>([:])
+    private let live = Locked<[UInt: Int]>([:])
     private let unknownFrees = Atomic<Int>(0)
     private let allocateNode: @Sendable () -> UnsafeMutableRawPointer
     private let freeNode: @Sendable (UnsafeMutableRawPointer) -> Void

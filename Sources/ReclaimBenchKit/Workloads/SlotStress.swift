@@ -75,7 +75,7 @@ public enum SlotStress {
 
         let stop = Atomic<Bool>(false)
         let reads = Atomic<Int>(0), updates = Atomic<Int>(0), violations = Atomic<Int>(0)
-        let firstViolation = Mutex<String?>(nil)
+        let firstViolation = Locked<String?>(nil)
         let record: @Sendable (String) -> Void = { problem in
             violations.add(1, ordering: .relaxed)  // ORDERING: a count read after join
             firstViolation.withLock { if $0 == nil { $0 = problem } }

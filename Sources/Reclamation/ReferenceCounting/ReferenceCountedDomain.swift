@@ -69,7 +69,7 @@ public final class ReferenceCountedDomain: Reclaimer, @unchecked Sendable {
     /// Frees done outside a participant (a hand-off released by a thread of no domain).
     let freedOutsideParticipants = Atomic<UInt64>(0)
     /// Custom deleters of retired nodes, by address (rare: tests and torture).
-    let deleters = Mutex<[UInt: NodeDeleter]>([:])
+    let deleters = Locked<[UInt: NodeDeleter]>([:])
 
     /// Set only by tests that plant a fault.
     let freesWhenUnlinked: Bool
