@@ -27,6 +27,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // arc: ManagedAtomic strong references, what a Swift developer reaches for.
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
     ],
     targets: [
         // Debian: apt-get install libjemalloc-dev. Unprefixed build: it also replaces malloc.
@@ -45,7 +47,7 @@ let package = Package(
         ),
         .target(
             name: "Reclamation",
-            dependencies: ["CReclaimSupport"] + jemallocDependency,
+            dependencies: ["CReclaimSupport", .product(name: "Atomics", package: "swift-atomics")] + jemallocDependency,
             swiftSettings: swiftSettings
         ),
         .target(

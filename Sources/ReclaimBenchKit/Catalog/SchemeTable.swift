@@ -15,14 +15,19 @@ public enum SchemeTable {
         public var capabilities: String
         /// Bytes the scheme puts before each node.
         public var headerBytes: Int
+        /// Threads the domain runs of its own.
+        public var helperThreads: Int
         /// Header + payload of the reference node, as asked of the allocator.
         public var nodeBytes: Int
         /// What jemalloc really hands out for that request.
         public var sizeClassBytes: Int
+        /// Structures the scheme cannot run, with the reason.
+        public var cannotRun: [String]
     }
 
     public static let columns = [
-        "scheme", "family", "capabilities", "header_bytes", "node_bytes", "size_class_bytes", "reference", "summary",
+        "scheme", "family", "capabilities", "header_bytes", "node_bytes", "size_class_bytes", "helper_threads",
+        "cannot_run", "reference", "summary",
     ]
 
     public static func rows(allocator: NodeAllocatorKind = .jemalloc) -> [Row] {
@@ -30,12 +35,17 @@ public enum SchemeTable {
             let allocator: NodeAllocatorKind
             func visit<R: Reclaimer>(_ scheme: R.Type) -> Row {
                 let descriptor = R.descriptor
-                let bytes = SchemeTable.referenceLayout.allocationBytes(R.self)
+                let request = SchemeTable.referenceLayout.allocationBytes(R.self)
+                let perLink = descriptor.linkOverheadBytes * SchemeTable.referenceLayout.linkCount
+                let bytes = request + perLink
                 return Row(
                     id: descriptor.id, family: descriptor.family.rawValue, summary: descriptor.summary,
                     reference: descriptor.reference, capabilities: descriptor.capabilities.description,
-                    headerBytes: descriptor.nodeHeaderBytes, nodeBytes: bytes,
-                    sizeClassBytes: AllocatorStatistics.sizeClass(bytes: bytes, allocator: allocator)
+                    headerBytes: descriptor.nodeHeaderBytes, helperThreads: descriptor.helperThreads, nodeBytes: bytes,
+                    sizeClassBytes: AllocatorStatistics.sizeClass(bytes: request, allocator: allocator)
+                        + (perLink > 0 ? AllocatorStatistics.sizeClass(bytes: descriptor.linkOverheadBytes, allocator: allocator)
+                            * SchemeTable.referenceLayout.linkCount : 0),
+                    cannotRun: descriptor.unsupportedStructures.map { "\($0.structure): \($0.reason)" }
                 )
             }
         }
@@ -44,7 +54,8 @@ public enum SchemeTable {
 
     static func fields(_ row: Row) -> [String] {
         [row.id, row.family, row.capabilities, String(row.headerBytes), String(row.nodeBytes),
-         String(row.sizeClassBytes), row.reference, row.summary]
+         String(row.sizeClassBytes), String(row.helperThreads), row.cannotRun.joined(separator: "; "),
+         row.reference, row.summary]
     }
 
     /// RFC 4180 CSV with a header line.
@@ -60,8 +71,12 @@ public enum SchemeTable {
              "\(row.sizeClassBytes) B", row.reference]
         }
         var text = TextTable.render(header: shown, rows: cells)
-        text += "\nnode = header + one link + 16 B key/value (a hash-map node), as asked of the allocator;\n"
-        text += "size class = what jemalloc hands out for it.\n"
+        text += "\nnode = header + one link + 16 B key/value (a hash-map node), as asked of the allocator, plus any\n"
+        text += "per-link box (arc); size class = what jemalloc hands out for it.\n"
+        let limits = rows.flatMap { row in row.cannotRun.map { "  \(row.id) cannot run \($0)" } }
+        if !limits.isEmpty { text += "combinations that cannot run:\n" + limits.joined(separator: "\n") + "\n" }
+        let helpers = rows.filter { $0.helperThreads > 0 }.map { "\($0.id) (\($0.helperThreads))" }
+        if !helpers.isEmpty { text += "helper threads (count toward oversubscription): " + helpers.joined(separator: ", ") + "\n" }
         text += "default parameters: "
             + ReclaimerConfiguration().parameters.map { "\($0.0)=\($0.1)" }.joined(separator: " ") + "\n"
         return text

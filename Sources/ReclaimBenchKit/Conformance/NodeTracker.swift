@@ -36,6 +36,9 @@ public final class NodeTracker: @unchecked Sendable {
     private let allocateNode: @Sendable () -> UnsafeMutableRawPointer
     private let freeNode: @Sendable (UnsafeMutableRawPointer) -> Void
     private let dataOffset: Int
+    /// False for arc: the node's memory goes when the deleter returns, so the tracker
+    /// neither frees it nor keeps it.
+    private let deleterMayKeepNode: Bool
 
     /// Tracks up to `capacity` nodes of `domain`.
     public init<R: Reclaimer>(domain: R, capacity: Int, quarantine: Bool) {
@@ -49,6 +52,7 @@ public final class NodeTracker: @unchecked Sendable {
         allocateNode = { domain.allocate(layout) }
         freeNode = { domain.deallocate($0, layout) }
         dataOffset = layout.dataOffset(R.self)
+        deleterMayKeepNode = R.descriptor.deleterMayKeepNode
     }
 
     deinit {
@@ -112,7 +116,7 @@ public final class NodeTracker: @unchecked Sendable {
                 return  // freed before (or never ours): count it, touch nothing
             }
             freeCounts[id].add(1, ordering: .acquiringAndReleasing)
-            freeNode(node)
+            if deleterMayKeepNode { freeNode(node) }
             return
         }
         let words = fields(node)
@@ -147,7 +151,7 @@ public final class NodeTracker: @unchecked Sendable {
     /// Frees every quarantined node (each freed exactly once by its deleter). Call when no
     /// thread can read them.
     public func releaseQuarantine() {
-        guard quarantine else { return }
+        guard quarantine && deleterMayKeepNode else { return }
         for id in 0..<made where freeCounts[id].load(ordering: .acquiring) >= 1 {
             if let node = UnsafeMutableRawPointer(bitPattern: addresses[id]) {
                 freeNode(node)

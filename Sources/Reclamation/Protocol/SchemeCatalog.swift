@@ -8,6 +8,7 @@ public enum SchemeID: String, CaseIterable, Sendable, Hashable, Codable, CustomS
     case qsbr
     case rcu
     case rc
+    case arc
 
     public var description: String { rawValue }
 
@@ -25,6 +26,7 @@ public enum SchemeID: String, CaseIterable, Sendable, Hashable, Codable, CustomS
         case .qsbr: visitor.visit(QuiescentStateDomain.self)
         case .rcu: visitor.visit(ReadCopyUpdateDomain.self)
         case .rc: visitor.visit(ReferenceCountedDomain.self)
+        case .arc: visitor.visit(SwiftARCDomain.self)
         }
     }
 

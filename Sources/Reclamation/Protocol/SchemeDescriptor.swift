@@ -22,10 +22,18 @@ public struct SchemeDescriptor: Sendable, Hashable {
     /// Threads the domain runs of its own (rcu's reclaimer): they free nodes other threads
     /// allocated, and they count toward a run's oversubscription.
     public let helperThreads: Int
+    /// Bytes each link costs outside the node (arc: the ManagedAtomic box).
+    public let linkOverheadBytes: Int
+    /// False when a custom deleter cannot keep the node: its memory is freed when the
+    /// deleter returns (arc: ARC frees the object after its deinit).
+    public let deleterMayKeepNode: Bool
+    /// Structures this scheme cannot run, each with the reason.
+    public let unsupportedStructures: [UnsupportedStructure]
 
     public init(
         id: String, family: SchemeFamily, summary: String, reference: String,
-        capabilities: ReclaimerCapabilities, nodeHeaderBytes: Int, helperThreads: Int = 0
+        capabilities: ReclaimerCapabilities, nodeHeaderBytes: Int, helperThreads: Int = 0,
+        linkOverheadBytes: Int = 0, deleterMayKeepNode: Bool = true, unsupportedStructures: [UnsupportedStructure] = []
     ) {
         self.id = id
         self.family = family
@@ -34,5 +42,19 @@ public struct SchemeDescriptor: Sendable, Hashable {
         self.capabilities = capabilities
         self.nodeHeaderBytes = nodeHeaderBytes
         self.helperThreads = helperThreads
+        self.linkOverheadBytes = linkOverheadBytes
+        self.deleterMayKeepNode = deleterMayKeepNode
+        self.unsupportedStructures = unsupportedStructures
+    }
+}
+
+/// A structure a scheme cannot run, and why (listed, never silently skipped).
+public struct UnsupportedStructure: Sendable, Hashable {
+    /// The structure's id: `harris-michael-list`, `hash-map`, `michael-scott-queue`, `slot-table`.
+    public let structure: String
+    public let reason: String
+    public init(_ structure: String, because reason: String) {
+        self.structure = structure
+        self.reason = reason
     }
 }
