@@ -8,7 +8,7 @@ struct ReclaimBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reclaim-bench",
         abstract: "Compare and torture safe-memory-reclamation schemes.",
-        subcommands: [List.self, Smoke.self, ReadCost.self]
+        subcommands: [List.self, Smoke.self, ReadCost.self, SyncLatency.self, RetireLatency.self]
     )
 }
 
@@ -111,6 +111,82 @@ extension ReclaimBench {
                 rows: results.map { result in
                     [result.scheme, String(format: "%.2f", result.median), String(format: "%.2f", result.nanoseconds.first!),
                      String(format: "%.2f", result.nanoseconds.last!), String(result.nanoseconds.count)]
+                }), terminator: "")
+        }
+    }
+
+    struct SyncLatency: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "sync-latency",
+            abstract: "Latency of synchronize() with 0 or more readers looping on short guards.")
+
+        @Option(help: "Comma-separated scheme ids (default: every scheme with blocking-synchronize).")
+        var schemes: String?
+
+        @Option(help: "synchronize() calls per measurement (1–1000000).")
+        var calls: Int = 1000
+
+        @Option(help: "Comma-separated reader counts (0–64 each).")
+        var readers: String = "0,1"
+
+        func readerCounts() throws -> [Int] {
+            let counts = readers.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+            guard !counts.isEmpty, counts.allSatisfy({ $0 != nil && (0...64).contains($0!) }) else {
+                throw ValidationError("--readers \(readers): allowed a comma-separated list of counts 0–64")
+            }
+            return counts.map { $0! }
+        }
+
+        func validate() throws {
+            _ = try parseSchemes(schemes)
+            _ = try readerCounts()
+            guard (1...1_000_000).contains(calls) else { throw ValidationError("--calls \(calls): allowed 1–1000000") }
+        }
+
+        func run() throws {
+            let results = ReclaimBenchKit.SynchronizeLatency.run(
+                schemes: try parseSchemes(schemes), calls: calls, readers: try readerCounts())
+            print(TextTable.render(
+                header: ["scheme", "readers", "p50", "p99", "p99.9", "max", "reads meanwhile"],
+                rows: results.map { result in
+                    [result.scheme, String(result.readers), LatencySummary.format(result.latency.p50),
+                     LatencySummary.format(result.latency.p99), LatencySummary.format(result.latency.p999),
+                     LatencySummary.format(result.latency.max), String(result.reads)]
+                }), terminator: "")
+        }
+    }
+
+    struct RetireLatency: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "retire-latency",
+            abstract: "Retire→free latency and backlog under a writer replacing slots as fast as it can.")
+
+        @Option(help: "Comma-separated scheme ids (default: every scheme).")
+        var schemes: String?
+
+        @Option(help: "Seconds per scheme (0.1–600).")
+        var duration: Double = 2
+
+        @Option(help: "Reader threads beside the writer (0–64).")
+        var readers: Int = 1
+
+        func validate() throws {
+            _ = try parseSchemes(schemes)
+            guard (0.1...600).contains(duration) else { throw ValidationError("--duration \(duration): allowed 0.1–600 seconds") }
+            guard (0...64).contains(readers) else { throw ValidationError("--readers \(readers): allowed 0–64") }
+        }
+
+        func run() throws {
+            let results = ReclaimBenchKit.RetireLatency.run(
+                schemes: try parseSchemes(schemes), duration: .milliseconds(Int(duration * 1000)),
+                readers: readers, maximumSamples: 4_000_000)
+            print(TextTable.render(
+                header: ["scheme", "updates/s", "retire→free p50", "p99", "p99.9", "max", "peak backlog", "backlog at end"],
+                rows: results.map { result in
+                    [result.scheme, String(format: "%.2fM", result.updatesPerSecond / 1e6),
+                     LatencySummary.format(result.latency.p50), LatencySummary.format(result.latency.p99),
+                     LatencySummary.format(result.latency.p999), LatencySummary.format(result.latency.max),
+                     String(result.peakBacklog), String(result.backlogSeries.last ?? 0)]
                 }), terminator: "")
         }
     }

@@ -1,0 +1,30 @@
+import Reclamation
+import ReclaimBenchKit
+import Testing
+
+/// The measurement workloads measure what they say: every freed node is timed, every
+/// synchronize() call is counted. (Their timings are reported, never asserted.)
+struct MeasurementToolTests {
+    @Test("retire-latency times every free, and every retired node is freed", arguments: [SchemeID.hp, .rcu, .rc])
+    func retireLatencyCoversEveryFree(scheme: SchemeID) throws {
+        let result = try #require(RetireLatency.run(
+            schemes: [scheme], duration: .milliseconds(100), readers: 1, maximumSamples: 10_000_000).first)
+        #expect(result.statistics.retired == result.statistics.freed)
+        #expect(UInt64(result.latency.count) == result.statistics.freed)
+        #expect(!result.backlogSeries.isEmpty)
+    }
+
+    @Test("sync-latency measures each call, alone and with readers; schemes without synchronize are skipped")
+    func synchronizeLatencyCounts() {
+        let results = SynchronizeLatency.run(schemes: [.ebr, .rc], calls: 50, readers: [0, 1])
+        #expect(results.map(\.scheme) == ["ebr", "ebr"])
+        #expect(results.allSatisfy { $0.latency.count == 50 })
+        #expect(results[1].reads > 0)
+    }
+
+    @Test("percentiles are nearest-rank")
+    func percentiles() {
+        let summary = LatencySummary(samples: (1...1000).map { UInt64($0) }.shuffled())
+        #expect(summary.p50 == 500 && summary.p99 == 990 && summary.p999 == 999 && summary.max == 1000)
+    }
+}
