@@ -213,7 +213,8 @@ public enum Conformance {
         }
         report.figures.append("""
             reads \(outcome.reads), updates \(outcome.updates), retired \(statistics.retired), \
-            freed \(statistics.freed), peak pending \(statistics.peakPending)
+            freed \(statistics.freed), peak pending \(statistics.peakPending) (domain), \
+            \(outcome.sampledPeakPending) (sampled every ms)
             """)
         tracker.releaseQuarantine()
         return report

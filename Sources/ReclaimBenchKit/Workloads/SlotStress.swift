@@ -51,6 +51,8 @@ public enum SlotStress {
         public var firstViolation: String?
         /// Domain statistics after every thread left and `drain()` returned.
         public var statistics: ReclaimerStatistics
+        /// The largest backlog (retired − freed) the harness saw, sampling every millisecond.
+        public var sampledPeakPending: UInt64
         public var elapsed: Duration
     }
 
@@ -92,7 +94,7 @@ public enum SlotStress {
         }
         let timed = parameters.duration != nil
 
-        runOnThreads(parameters.writers + parameters.readers) { index in
+        @Sendable func work(_ index: Int) {
             let links = shared.pointer  // SAFETY: roots outlives every worker thread (joined below)
             var random = SplitMix64(seed: parameters.seed &+ UInt64(index) &* 0x9E37_79B9)
             let participant = domain.register(slots: 1)
@@ -144,6 +146,21 @@ public enum SlotStress {
                 reads.add(done, ordering: .relaxed)  // ORDERING: read after join
             }
         }
+
+        let finished = Atomic<Int>(0)
+        let workers = (0..<(parameters.writers + parameters.readers)).map { index in JoinableThread {
+            defer { finished.add(1, ordering: .releasing) }  // ORDERING: the sampler's acquire
+            work(index)
+        } }
+        // The main thread samples the backlog (retired − freed) every millisecond: a peak
+        // for every scheme, including those with no slow path to note it (rc, arc).
+        var sampledPeak: UInt64 = 0
+        while finished.load(ordering: .acquiring) < workers.count {
+            var pause = timespec(tv_sec: 0, tv_nsec: 1_000_000)
+            nanosleep(&pause, nil)
+            sampledPeak = max(sampledPeak, domain.statistics.pending)
+        }
+        for worker in workers { worker.join() }
         timer?.join()
         let elapsed = clock.now - start
 
@@ -154,7 +171,7 @@ public enum SlotStress {
             reads: reads.load(ordering: .relaxed), updates: updates.load(ordering: .relaxed),
             violations: violations.load(ordering: .relaxed),
             firstViolation: firstViolation.withLock { $0 },
-            statistics: domain.statistics, elapsed: elapsed
+            statistics: domain.statistics, sampledPeakPending: sampledPeak, elapsed: elapsed
         )
     }
 }

@@ -39,12 +39,6 @@ private final class ThreadBody {
     init(_ run: @escaping @Sendable () -> Void) { self.run = run }
 }
 
-/// Runs `body(index)` on `count` new threads and waits for all of them.
-public func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
-    let threads = (0..<count).map { index in JoinableThread { body(index) } }
-    for thread in threads { thread.join() }
-}
-
 /// An unsafe pointer that may cross threads: the code that shares it argues its safety.
 public struct SharedPointer<Pointee: ~Copyable>: @unchecked Sendable {
     // SAFETY: a plain address; every use names the invariant that makes it valid.
