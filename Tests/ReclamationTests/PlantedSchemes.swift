@@ -59,10 +59,12 @@ final class PlantedDomain<Marker: PlantedFaultMarker>: Reclaimer, @unchecked Sen
     typealias Participant = PlantedParticipant<Marker>
     typealias Guard = PlantedGuard<Marker>
 
+    static var capabilities: ReclaimerCapabilities { [] }
+
     static var descriptor: SchemeDescriptor {
         SchemeDescriptor(id: "planted-\(Marker.fault.rawValue)", family: .baseline,
                          summary: "a deliberately broken scheme", reference: "test target",
-                         capabilities: [], nodeHeaderBytes: 0)
+                         capabilities: capabilities, nodeHeaderBytes: 0)
     }
 
     let configuration: ReclaimerConfiguration

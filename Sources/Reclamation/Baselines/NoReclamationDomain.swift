@@ -35,11 +35,14 @@ public final class NoReclamationDomain: Reclaimer, @unchecked Sendable {
     public typealias Guard = ReadSectionGuard<NoReclamationDomain>
     public typealias HandOff = UnsupportedHandOff
 
+    @inlinable
+    public static var capabilities: ReclaimerCapabilities { [.optimisticTraversal] }
+
     public static let descriptor = SchemeDescriptor(
         id: "none", family: .baseline,
         summary: "never frees during a run: the read-speed ceiling",
         reference: "smr-benchmark nr (Wen et al., PPoPP 2018)",
-        capabilities: [.optimisticTraversal], nodeHeaderBytes: 0
+        capabilities: capabilities, nodeHeaderBytes: 0
     )
 
     public let configuration: ReclaimerConfiguration

@@ -53,11 +53,14 @@ public final class EpochDomain: Reclaimer, @unchecked Sendable {
     public typealias Guard = ReadSectionGuard<EpochDomain>
     public typealias HandOff = UnsupportedHandOff
 
+    @inlinable
+    public static var capabilities: ReclaimerCapabilities { [.blockingSynchronize, .optimisticTraversal] }
+
     public static let descriptor = SchemeDescriptor(
         id: "ebr", family: .epochs,
         summary: "64-bit global epoch, pinned threads publish it; bags freed two epochs after sealing",
         reference: "Fraser 2004; crossbeam-epoch; Brown (DEBRA) PODC 2015",
-        capabilities: [.blockingSynchronize, .optimisticTraversal], nodeHeaderBytes: 0
+        capabilities: capabilities, nodeHeaderBytes: 0
     )
 
     enum Event: Int, CaseIterable {

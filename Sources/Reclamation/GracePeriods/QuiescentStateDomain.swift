@@ -46,11 +46,14 @@ public final class QuiescentStateDomain: Reclaimer, @unchecked Sendable {
     public typealias Guard = ReadSectionGuard<QuiescentStateDomain>
     public typealias HandOff = UnsupportedHandOff
 
+    @inlinable
+    public static var capabilities: ReclaimerCapabilities { [.needsQuiescentStates, .blockingSynchronize, .optimisticTraversal] }
+
     public static let descriptor = SchemeDescriptor(
         id: "qsbr", family: .gracePeriods,
         summary: "threads announce quiescent states between operations; free read side; bags wait a grace period",
         reference: "McKenney & Slingwine 1998; Desnoyers et al., IEEE TPDS 2012 (liburcu qsbr)",
-        capabilities: [.needsQuiescentStates, .blockingSynchronize, .optimisticTraversal], nodeHeaderBytes: 0
+        capabilities: capabilities, nodeHeaderBytes: 0
     )
 
     enum Event: Int, CaseIterable {

@@ -47,11 +47,14 @@ public final class ReadCopyUpdateDomain: Reclaimer, @unchecked Sendable {
     public typealias Guard = ReadSectionGuard<ReadCopyUpdateDomain>
     public typealias HandOff = UnsupportedHandOff
 
+    @inlinable
+    public static var capabilities: ReclaimerCapabilities { [.blockingSynchronize, .optimisticTraversal] }
+
     public static let descriptor = SchemeDescriptor(
         id: "rcu", family: .gracePeriods,
         summary: "compiler-barrier read side, membarrier writer; call_rcu reclaimer thread, writers help past a backlog bound",
         reference: "Desnoyers et al., IEEE TPDS 2012 (liburcu memb + call_rcu)",
-        capabilities: [.blockingSynchronize, .optimisticTraversal], nodeHeaderBytes: 0, helperThreads: 1
+        capabilities: capabilities, nodeHeaderBytes: 0, helperThreads: 1
     )
 
     enum Event: Int, CaseIterable {

@@ -53,11 +53,14 @@ public final class HazardPointerDomain: Reclaimer, @unchecked Sendable {
     public typealias Guard = HazardPointerGuard
     public typealias HandOff = HazardHandOff
 
+    @inlinable
+    public static var capabilities: ReclaimerCapabilities { [.boundedGarbage, .crossThreadRelease, .blockingSynchronize] }
+
     public static let descriptor = SchemeDescriptor(
         id: "hp", family: .hazardPointers,
         summary: "per-thread slots, publish + fence + re-validate; retire lists scanned against a sorted snapshot",
         reference: "Michael 2004, IEEE TPDS 15(6)",
-        capabilities: [.boundedGarbage, .crossThreadRelease, .blockingSynchronize], nodeHeaderBytes: 0
+        capabilities: capabilities, nodeHeaderBytes: 0
     )
 
     /// Faults planted on purpose, so that tests can show a check fails. Off in every real run.

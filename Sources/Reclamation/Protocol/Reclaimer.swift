@@ -46,6 +46,10 @@ public protocol Reclaimer: AnyObject, Sendable {
     /// Id, family, reference, capabilities and node header of the scheme.
     static var descriptor: SchemeDescriptor { get }
 
+    /// What the scheme can do: a literal in each scheme (so that specialized code folds
+    /// tests of it), and the same value as `descriptor.capabilities`.
+    static var capabilities: ReclaimerCapabilities { get }
+
     /// A new domain. Fails only for schemes that need something the system may refuse
     /// (membarrier registration, say); their error says what.
     init(configuration: ReclaimerConfiguration) throws
@@ -183,7 +187,4 @@ extension Reclaimer where HandOff == UnsupportedHandOff {
 }
 
 extension Reclaimer {
-    /// The capabilities of this domain's scheme.
-    @inlinable
-    public static var capabilities: ReclaimerCapabilities { descriptor.capabilities }
 }

@@ -46,11 +46,14 @@ public final class ReferenceCountedDomain: Reclaimer, @unchecked Sendable {
     public typealias Guard = ReferenceCountedGuard
     public typealias HandOff = ReferenceCountedHandOff
 
+    @inlinable
+    public static var capabilities: ReclaimerCapabilities { [.automatic, .crossThreadRelease] }
+
     public static let descriptor = SchemeDescriptor(
         id: "rc", family: .referenceCounting,
         summary: "split counts: 16-bit local count in the link word, links and refs in the node; nodes free themselves",
         reference: "Vyukov (differential RC); Williams, C++ Concurrency in Action §7.2.4; folly AtomicSharedPtr",
-        capabilities: [.automatic, .crossThreadRelease], nodeHeaderBytes: ReferenceCountedNode.headerBytes
+        capabilities: capabilities, nodeHeaderBytes: ReferenceCountedNode.headerBytes
     )
 
     enum Event: Int, CaseIterable {

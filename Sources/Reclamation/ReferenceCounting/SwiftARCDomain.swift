@@ -32,11 +32,14 @@ public final class SwiftARCDomain: Reclaimer, @unchecked Sendable {
     public typealias Guard = SwiftARCGuard
     public typealias HandOff = SwiftARCHandOff
 
+    @inlinable
+    public static var capabilities: ReclaimerCapabilities { [.automatic, .crossThreadRelease] }
+
     public static let descriptor = SchemeDescriptor(
         id: "arc", family: .referenceCounting,
         summary: "Swift class nodes behind swift-atomics ManagedAtomic strong references (the default)",
         reference: "Swift ARC; swift-atomics AtomicReference",
-        capabilities: [.automatic, .crossThreadRelease],
+        capabilities: capabilities,
         nodeHeaderBytes: SwiftARCNode.payloadOffset,
         linkOverheadBytes: SwiftARCLink.boxBytes,
         deleterMayKeepNode: false,
