@@ -22,6 +22,7 @@ let package = Package(
     name: "ReclaimBench",
     products: [
         .library(name: "Reclamation", targets: ["Reclamation"]),
+        .library(name: "LockFreeStructures", targets: ["LockFreeStructures"]),
         .library(name: "ReclaimBenchKit", targets: ["ReclaimBenchKit"]),
         .executable(name: "reclaim-bench", targets: ["reclaim-bench"]),
     ],
@@ -50,9 +51,15 @@ let package = Package(
             dependencies: ["CReclaimSupport", .product(name: "Atomics", package: "swift-atomics")] + jemallocDependency,
             swiftSettings: swiftSettings
         ),
+        // Structures written once, generic over R: Reclaimer (hot paths @inlinable).
+        .target(
+            name: "LockFreeStructures",
+            dependencies: ["Reclamation"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "ReclaimBenchKit",
-            dependencies: ["Reclamation", "CReclaimSupport"],
+            dependencies: ["Reclamation", "LockFreeStructures", "CReclaimSupport"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -64,8 +71,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "LockFreeStructuresTests",
+            dependencies: ["Reclamation", "LockFreeStructures", "ReclaimBenchKit"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ReclamationTests",
-            dependencies: ["Reclamation", "ReclaimBenchKit", "CReclaimSupport"],
+            dependencies: ["Reclamation", "LockFreeStructures", "ReclaimBenchKit", "CReclaimSupport"],
             swiftSettings: swiftSettings
         ),
     ]
