@@ -222,3 +222,36 @@ struct ReferenceCountingTests {
         root.deallocate()
     }
 }
+
+/// arc beyond the conformance suite.
+struct SwiftARCTests {
+    @Test("arc releases a 200 000-node chain without recursing through deinit")
+    func longChainReleasesIteratively() {
+        let domain = SwiftARCDomain(configuration: .testing)
+        let layout = NodeLayout(links: 1, dataBytes: 8)
+        let length = 200_000
+        let root = UnsafeMutablePointer<SwiftARCLink>.allocate(capacity: 1)
+        root.initialize(to: SwiftARCLink(.null))
+        do {
+            let participant = domain.register(slots: 1)
+            participant.withGuard { guardian in
+                var next: UnsafeMutableRawPointer?
+                for _ in 0..<length {
+                    let node = domain.allocate(layout)
+                    if let next {
+                        guardian.store(layout.link(node, 0, SwiftARCDomain.self), TaggedNode(next), .releasing)
+                        guardian.retire(next, layout)  // only the chain keeps it now
+                    }
+                    next = node
+                }
+                guardian.store(root, TaggedNode(next!), .releasing)
+                guardian.retire(next!, layout)
+            }
+            #expect(domain.statistics.freed == 0)
+            participant.withGuard { $0.store(root, .null, .releasing) }  // the head's last reference
+        }
+        #expect(domain.statistics.freed == UInt64(length))
+        root.deinitialize(count: 1)
+        root.deallocate()
+    }
+}

@@ -174,7 +174,27 @@ final class SwiftARCNode: ManagedBuffer<SwiftARCNode.Header, UInt64>, AtomicRefe
     deinit {
         header.dying = true
         let links = payload.assumingMemoryBound(to: SwiftARCLink.self)
-        links.deinitialize(count: header.linkCount)  // releases the boxes, and through them the successors
+        // Release successors iteratively: dropping a link's strong reference inside deinit
+        // would run the successor's deinit inside this one, and a reader that held an old
+        // queue node while thousands were dequeued behind it would release the whole chain
+        // recursively (a stack overflow, seen under TSan). The idiom careful Swift code uses
+        // for linked lists: take each successor out; while we hold its only reference,
+        // empty its links too, so that its own deinit has nothing to release.
+        var pending: [SwiftARCNode] = []
+        for index in 0..<header.linkCount {
+            if let successor = links[index].box.exchange(nil, ordering: .acquiringAndReleasing) { pending.append(successor) }
+        }
+        while var node = pending.popLast() {
+            if isKnownUniquelyReferenced(&node) {
+                let successorLinks = node.payload.assumingMemoryBound(to: SwiftARCLink.self)
+                for index in 0..<node.header.linkCount {
+                    if let successor = successorLinks[index].box.exchange(nil, ordering: .acquiringAndReleasing) {
+                        pending.append(successor)
+                    }
+                }
+            }
+        }  // each `node` is released here, its links already empty
+        links.deinitialize(count: header.linkCount)  // the boxes themselves
         guard !header.discarded else { return }
         if let deleter = header.deleter { deleter.function(payload, deleter.context) }
         header.domain?.noteFreed()
