@@ -85,7 +85,7 @@ struct NodeAllocator: Sendable {
 /// lines in pairs), zeroed, for per-thread and per-CPU records that must not share lines.
 @usableFromInline
 enum CacheAlignedMemory {
-    @usableFromInline static let alignment = 128
+    @inlinable static var alignment: Int { 128 }
 
     static func allocate(bytes: Int) -> UnsafeMutableRawPointer {
         let rounded = (bytes + alignment - 1) & ~(alignment - 1)

@@ -1,4 +1,6 @@
 /// The full word a link holds: a node's address with tag bits in its low bits.
+/// (Constants here and in hot types are computed `@inlinable` properties, not `static let`:
+/// a global `let` of a struct is reached through a `swift_once` addressor call.)
 ///
 /// Nodes are at least 16-byte aligned (jemalloc's and glibc's smallest alignment on
 /// x86-64), so the low bits of an address are free. Bit 0 is the *mark* of Harris's list
@@ -8,9 +10,9 @@
 @frozen
 public struct TaggedNode: Hashable, Sendable, CustomStringConvertible {
     /// The bits an address leaves free for tags.
-    public static let tagMask: UInt = 0b111
+    @inlinable public static var tagMask: UInt { 0b111 }
     /// Harris's mark: the node holding this link is logically deleted.
-    public static let markBit: UInt = 0b001
+    @inlinable public static var markBit: UInt { 0b001 }
 
     /// Address and tag bits together.
     public let bits: UInt
@@ -26,7 +28,7 @@ public struct TaggedNode: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The null link (no node, no tag).
-    public static let null = TaggedNode(bits: 0)
+    @inlinable public static var null: TaggedNode { TaggedNode(bits: 0) }
 
     /// The node's address without tag bits, or nil.
     @inlinable

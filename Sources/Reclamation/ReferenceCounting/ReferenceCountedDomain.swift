@@ -241,9 +241,9 @@ public final class ReferenceCountedDomain: Reclaimer, @unchecked Sendable {
 /// flag, written at retire by the owner before its reference is paid back).
 @usableFromInline
 enum ReferenceCountedNode {
-    @usableFromInline static let headerBytes = 16
+    @inlinable static var headerBytes: Int { 16 }
     /// One link's share of `counts` (I1): refs live in the low 40 bits, signed.
-    @usableFromInline static let linkUnit: Int64 = 1 << 40
+    @inlinable static var linkUnit: Int64 { 1 << 40 }
     static let customDeleterFlag: UInt64 = 1 << 63
 
     @inlinable

@@ -5,10 +5,10 @@ import Synchronization
 public struct ReferenceCountedLink: NodeLink, ~Copyable {
     @usableFromInline let word: Atomic<UInt>
 
-    @usableFromInline static let addressMask: UInt = (1 << 48) - 1
-    @usableFromInline static let localUnit: UInt = 1 << 48
+    @inlinable static var addressMask: UInt { (1 << 48) - 1 }
+    @inlinable static var localUnit: UInt { 1 << 48 }
     /// A protect that sees the local count reach this moves it into the node (normalize).
-    @usableFromInline static let normalizeAt: UInt = 1 << 14
+    @inlinable static var normalizeAt: UInt { 1 << 14 }
 
     /// A null link. (A link gets a node only through a guard, which counts it.)
     @inlinable

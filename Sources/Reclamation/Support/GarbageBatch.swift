@@ -13,8 +13,8 @@ import Glibc
 struct GarbageBatch {
     @usableFromInline let base: UnsafeMutableRawPointer
 
-    @usableFromInline static let headerBytes = 32
-    @usableFromInline static let entryStride = MemoryLayout<RetiredNode>.stride
+    @inlinable static var headerBytes: Int { 32 }
+    @inlinable static var entryStride: Int { MemoryLayout<RetiredNode>.stride }
 
     @inlinable init(base: UnsafeMutableRawPointer) { self.base = base }
 

@@ -94,7 +94,7 @@ struct HotHeader {
     }
 
     /// Where a scheme's own hot state (slots, epoch word) begins.
-    @usableFromInline static let schemeAreaOffset = 32
+    @inlinable static var schemeAreaOffset: Int { 32 }
 
     @inlinable init(base: UnsafeMutableRawPointer) { self.base = base }
 
