@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // arc: ManagedAtomic strong references, what a Swift developer reaches for.
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
+        // Per-operation latency in the runner.
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // Debian: apt-get install libjemalloc-dev. Unprefixed build: it also replaces malloc.
@@ -59,7 +61,10 @@ let package = Package(
         ),
         .target(
             name: "ReclaimBenchKit",
-            dependencies: ["Reclamation", "LockFreeStructures", "CReclaimSupport"],
+            dependencies: [
+                "Reclamation", "LockFreeStructures", "CReclaimSupport",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <linux/membarrier.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -96,6 +97,21 @@ int rs_malloc_is_jemalloc(void) {
     free(p);
     return after > before;
 }
+
+static volatile sig_atomic_t interrupted_by = 0;
+
+static void record_interrupt(int signal_number) { interrupted_by = signal_number; }
+
+void rs_install_interrupt_handlers(void) {
+    struct sigaction action;
+    action.sa_handler = record_interrupt;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0;  // no SA_RESTART: a blocking wait for the child returns EINTR
+    sigaction(SIGINT, &action, NULL);
+    sigaction(SIGTERM, &action, NULL);
+}
+
+int rs_interrupted(void) { return interrupted_by; }
 
 static _Thread_local void *participant_chain = NULL;
 

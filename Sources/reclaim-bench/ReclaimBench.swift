@@ -1,14 +1,23 @@
 import ArgumentParser
+import CReclaimSupport
 import Foundation
 import Reclamation
 import ReclaimBenchKit
+
+/// Prints a runner error as one line and exits with its sysexits code.
+func fail(_ error: RunnerError) -> ExitCode {
+    FileHandle.standardError.write(Data("Error: \(error.message)\n".utf8))
+    return ExitCode(error.code.rawValue)
+}
 
 @main
 struct ReclaimBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reclaim-bench",
         abstract: "Compare and torture safe-memory-reclamation schemes.",
-        subcommands: [List.self, Smoke.self, ReadCost.self, SyncLatency.self, RetireLatency.self, MapThroughput.self]
+        subcommands: [Run.self, Merge.self, List.self, Smoke.self, ReadCost.self, SyncLatency.self, RetireLatency.self,
+                      MapThroughput.self, Cell.self],
+        defaultSubcommand: nil
     )
 }
 
@@ -237,6 +246,102 @@ extension ReclaimBench {
                     [result.scheme, String(result.threads), String(format: "%.2fM", result.operationsPerSecond / 1e6),
                      String(result.statistics.retired), String(result.statistics.freed)]
                 }), terminator: "")
+        }
+    }
+
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the matrix (default: the quick preset) → results/<run-id>/ runs.csv, series.csv, manifest.json.",
+            discussion: "Every cell runs in its own process. Ctrl-C abandons the cell in flight and keeps every finished one.")
+
+        @Option(help: "quick (default; every scheme × the three workloads in minutes) or full (the reference run).")
+        var preset: String = "quick"
+        @Option(help: "Comma-separated scheme ids (default: all).")
+        var schemes: String?
+        @Option(help: "Comma-separated structures: harris-michael-list, hash-map, michael-scott-queue, slot-table.")
+        var structures: String?
+        @Option(help: "Comma-separated workloads: read-mostly, reclaim-latency, overcommit.")
+        var workloads: String?
+        @Option(help: "Comma-separated thread counts for read-mostly and reclaim-latency (1–1024).")
+        var threads: String?
+        @Option(name: .customLong("read-percent"), help: "Comma-separated read percentages for the read-mostly hash map (0–100).")
+        var readPercent: String?
+        @Option(name: .customLong("key-range"), help: "Hash-map keys 0..<N, prefilled to half (default 16384).")
+        var keyRange: Int?
+        @Option(help: "Seconds of measured window per cell (default: quick 0.5, full 1).")
+        var duration: Double?
+        @Option(help: "Repetitions, the outermost loop (default: quick 1, full 5).")
+        var repetitions: Int?
+        @Option(help: "Seed of the scheme order and every cell's random choices.")
+        var seed: UInt64 = 1
+        @Option(help: "Results folder (must not exist; default results/<UTC time>-<preset>).")
+        var out: String?
+        @Option(help: "Run shard i of n (whole groups of cells, so the none cells a ratio needs stay together).")
+        var shard: String?
+        @Option(name: .customLong("memory-cap"), help: "MiB of jemalloc-allocated memory at which a cell stops (default 4096).")
+        var memoryCap: Int = 4096
+        @Flag(help: "No progress lines.")
+        var quiet = false
+
+        func run() throws {
+            var arguments = RunArguments()
+            arguments.preset = preset
+            arguments.schemes = schemes
+            arguments.structures = structures
+            arguments.workloads = workloads
+            arguments.threads = threads
+            arguments.readPercent = readPercent
+            arguments.keyRange = keyRange
+            arguments.duration = duration
+            arguments.repetitions = repetitions
+            arguments.seed = seed
+            arguments.out = out
+            arguments.shard = shard
+            arguments.memoryCapMegabytes = memoryCap
+            let options: RunOptions
+            do { options = try RunOptions(arguments) } catch { throw fail(error) }
+            rs_install_interrupt_handlers()
+            let coordinator = RunCoordinator(
+                options: options, command: CommandLine.arguments, out: out,
+                executor: ChildProcessExecutor(executable: ChildProcessExecutor.currentExecutable()),
+                interrupted: { rs_interrupted() != 0 },
+                progress: { line in if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) } })
+            let summary: RunSummary
+            do { summary = try coordinator.run() } catch { throw fail(error) }
+            print(summary.folder.path)
+            if summary.interrupted { throw ExitCode(130) }
+        }
+    }
+
+    struct Merge: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Merge the result folders of the shards of one run (same commit, same flags).")
+
+        @Argument(help: "The shards' results folders.")
+        var shards: [String]
+        @Option(help: "The merged results folder (must not exist).")
+        var out: String
+
+        func run() throws {
+            do {
+                let folder = try ReclaimBenchKit.Merge.merge(shards, into: out, command: CommandLine.arguments)
+                print(folder.path)
+            } catch { throw fail(error) }
+        }
+    }
+
+    /// The child side of `run`: one cell, spec on standard input, result on standard output.
+    struct Cell: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run one cell (used by `run`; reads a JSON cell spec on stdin).", shouldDisplay: false)
+
+        func run() throws {
+            let input = FileHandle.standardInput.readDataToEndOfFile()
+            guard let spec = try? JSONDecoder().decode(CellSpec.self, from: input) else {
+                throw fail(RunnerError(.data, "cell: standard input is not a JSON cell spec"))
+            }
+            let result = CellExecution.run(spec)
+            FileHandle.standardOutput.write(try JSONEncoder().encode(result))
         }
     }
 }

@@ -1,5 +1,5 @@
 import CReclaimSupport
-@_spi(Planted) import Reclamation
+@_spi(Planted) @_spi(Testing) import Reclamation
 import ReclaimBenchKit
 import Synchronization
 import Testing
@@ -225,6 +225,11 @@ struct ReferenceCountingTests {
 
 /// arc beyond the conformance suite.
 struct SwiftARCTests {
+    @Test("arc's payload offset is ManagedBuffer's elements offset")
+    func payloadOffset() {
+        #expect(SwiftARCDomain.payloadOffsetMatchesManagedBuffer)
+    }
+
     @Test("arc releases a 200 000-node chain without recursing through deinit")
     func longChainReleasesIteratively() {
         let domain = SwiftARCDomain(configuration: .testing)

@@ -50,7 +50,11 @@ final class PlantedLocalGarbage: @unchecked Sendable {
     // SAFETY: `entries` is touched only by the owning participant's thread.
     var entries: [PlantedEntry] = []
     let counters: PlantedCounters
+    /// allocates-on-read keeps its latest block here, so the optimizer cannot elide the
+    /// malloc/free pair (release builds did).
+    var lastAllocation: UnsafeMutableRawPointer?
     init(counters: PlantedCounters) { self.counters = counters }
+    deinit { free(lastAllocation) }
 }
 
 final class PlantedDomain<Marker: PlantedFaultMarker>: Reclaimer, @unchecked Sendable {
@@ -144,7 +148,10 @@ struct PlantedGuard<Marker: PlantedFaultMarker>: ReclaimerGuard, ~Copyable {
     let garbage: PlantedLocalGarbage
 
     func protect(_ link: UnsafeMutablePointer<AtomicNodeLink>, slot: Int) -> TaggedNode {
-        if Marker.fault == .allocatesOnRead { free(malloc(24)) }
+        if Marker.fault == .allocatesOnRead {
+            free(garbage.lastAllocation)
+            garbage.lastAllocation = malloc(24)
+        }
         return link.pointee.load(.acquiring)
     }
     func resetProtection(slot: Int) {}

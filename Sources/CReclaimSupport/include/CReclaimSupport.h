@@ -66,6 +66,12 @@ const char *rs_malloc_conf_environment(void);
 /// 1 when the process-wide `malloc` is jemalloc's (the unprefixed build replaced glibc's).
 int rs_malloc_is_jemalloc(void);
 
+/// Installs SIGINT/SIGTERM handlers that only record the signal (async-signal-safe);
+/// the runner polls `rs_interrupted()` between cells.
+void rs_install_interrupt_handlers(void);
+/// The signal that interrupted the process, or 0.
+int rs_interrupted(void);
+
 /// The head of this thread's chain of participant records (opaque; owned by Swift).
 void *rs_thread_participant_chain(void);
 void rs_set_thread_participant_chain(void *head);

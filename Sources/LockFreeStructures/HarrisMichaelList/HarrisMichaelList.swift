@@ -17,20 +17,21 @@ public final class HarrisMichaelList<R: Reclaimer>: @unchecked Sendable {
     /// Slots a participant needs to use the list (hp: prev, curr, next).
     public static var slotsNeeded: Int { HarrisMichaelListAlgorithm<R>.slotsNeeded }
 
-    /// An empty list whose nodes carry `payloadBytes` beyond key and value.
-    public convenience init(domain: R, payloadBytes: Int = 0) {
-        self.init(domain: domain, payloadBytes: payloadBytes, fault: .none, hook: nil)
+    /// An empty list whose nodes carry `payloadBytes` beyond key and value; with `timing`,
+    /// unlinked nodes are retired timed (payloadBytes ≥ 8).
+    public convenience init(domain: R, payloadBytes: Int = 0, timing: RetireTiming? = nil) {
+        self.init(domain: domain, payloadBytes: payloadBytes, timing: timing, fault: .none, hook: nil)
     }
 
     /// A list with a planted fault and/or a hook that pauses operations, for tests.
     @_spi(Planted)
-    public init(domain: R, payloadBytes: Int = 0, fault: PlantedStructureFault,
+    public init(domain: R, payloadBytes: Int = 0, timing: RetireTiming? = nil, fault: PlantedStructureFault,
                 hook: (@Sendable (StructureHookPoint) -> Void)? = nil) {
         if let reason = StructureID.harrisMichaelList.unsupportedReason(R.self) {
             preconditionFailure("\(R.descriptor.id) cannot run the Harris–Michael list: \(reason)")
         }
         self.domain = domain
-        shape = ListNodeShape(payloadBytes: payloadBytes)
+        shape = ListNodeShape(payloadBytes: payloadBytes, timing: timing)
         self.fault = fault
         self.hook = hook
         head = .allocate(capacity: 1)

@@ -26,13 +26,30 @@
 
 import Reclamation
 
-/// Node fields: one link (next), then key and value (8 bytes each), then payload.
+/// Node fields: one link (next), then key and value (8 bytes each), then payload; and how
+/// nodes are retired (timed, in latency cells, or not).
 @frozen
 public struct ListNodeShape: Sendable {
     public let layout: NodeLayout
+    @usableFromInline let timing: RetireTiming?
 
+    /// With `timing`, the payload's first 8 bytes hold the retire time (payloadBytes ≥ 8).
     @inlinable
-    public init(payloadBytes: Int) { layout = NodeLayout(links: 1, dataBytes: 16 + payloadBytes) }
+    public init(payloadBytes: Int, timing: RetireTiming? = nil) {
+        precondition(timing == nil || payloadBytes >= 8, "a timed list needs 8 payload bytes for the stamp")
+        layout = NodeLayout(links: 1, dataBytes: 16 + payloadBytes)
+        self.timing = timing.map { RetireTiming(deleter: $0.deleter, stampOffset: 16) }
+    }
+
+    /// Retires an unlinked node: timed when the shape says so.
+    @inlinable
+    func retire<R: Reclaimer>(_ node: UnsafeMutableRawPointer, in guardian: borrowing R.Guard, _ scheme: R.Type) {
+        if let timing {
+            timing.retire(node, data: layout.data(node, R.self), in: guardian, R.self)
+        } else {
+            guardian.retire(node, layout)
+        }
+    }
 
     @inlinable
     func next<R: Reclaimer>(_ node: UnsafeMutableRawPointer, _ scheme: R.Type) -> UnsafeMutablePointer<R.Link> {
@@ -117,7 +134,7 @@ public enum HarrisMichaelListAlgorithm<R: Reclaimer> {
                     let (unlinked, _) = guardian.compareExchange(
                         previous, expected: current, desired: next.unmarked(), .acquiringAndReleasing)
                     guard unlinked else { continue retry }
-                    guardian.retire(node, shape.layout)
+                    shape.retire(node, in: guardian, R.self)
                     current = next.unmarked()
                     swap(&currentSlot, &nextSlot)
                 } else {
@@ -164,7 +181,7 @@ public enum HarrisMichaelListAlgorithm<R: Reclaimer> {
                 var dead = leftNext.node
                 while let node = dead, node != right {
                     dead = guardian.load(shape.next(node, R.self), .acquiring).node
-                    guardian.retire(node, shape.layout)
+                    shape.retire(node, in: guardian, R.self)
                 }
             }
             guard let right else {
@@ -247,7 +264,7 @@ public enum HarrisMichaelListAlgorithm<R: Reclaimer> {
             let (unlinked, _) = guardian.compareExchange(
                 place.previous, expected: place.current, desired: place.next.unmarked(), .acquiringAndReleasing)
             if unlinked {
-                guardian.retire(node, shape.layout)
+                shape.retire(node, in: guardian, R.self)
             } else if marking {
                 _ = find(head, key: key, shape: shape, in: guardian)
             } else {
@@ -275,6 +292,6 @@ public enum HarrisMichaelListAlgorithm<R: Reclaimer> {
     public static func retireAllQuiescent(head: UnsafeMutablePointer<R.Link>, shape: ListNodeShape, in guardian: borrowing R.Guard) {
         let nodes = nodesQuiescent(head: head, shape: shape, in: guardian)
         guardian.store(head, .null, .releasing)
-        for node in nodes { guardian.retire(node, shape.layout) }
+        for node in nodes { shape.retire(node, in: guardian, R.self) }
     }
 }

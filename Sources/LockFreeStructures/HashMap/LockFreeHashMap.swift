@@ -19,13 +19,14 @@ public final class LockFreeHashMap<R: Reclaimer>: @unchecked Sendable {
 
     public static var slotsNeeded: Int { HarrisMichaelListAlgorithm<R>.slotsNeeded }
 
-    /// `bucketCount` is rounded up to a power of two.
-    public convenience init(domain: R, bucketCount: Int, payloadBytes: Int = 0) {
-        self.init(domain: domain, bucketCount: bucketCount, payloadBytes: payloadBytes, fault: .none)
+    /// `bucketCount` is rounded up to a power of two; with `timing`, removed nodes are
+    /// retired timed (payloadBytes ≥ 8).
+    public convenience init(domain: R, bucketCount: Int, payloadBytes: Int = 0, timing: RetireTiming? = nil) {
+        self.init(domain: domain, bucketCount: bucketCount, payloadBytes: payloadBytes, timing: timing, fault: .none)
     }
 
     @_spi(Planted)
-    public init(domain: R, bucketCount: Int, payloadBytes: Int = 0, fault: PlantedStructureFault) {
+    public init(domain: R, bucketCount: Int, payloadBytes: Int = 0, timing: RetireTiming? = nil, fault: PlantedStructureFault) {
         if let reason = StructureID.hashMap.unsupportedReason(R.self) {
             preconditionFailure("\(R.descriptor.id) cannot run the hash map: \(reason)")
         }
@@ -35,7 +36,7 @@ public final class LockFreeHashMap<R: Reclaimer>: @unchecked Sendable {
         self.domain = domain
         self.bucketCount = count
         shift = 64 - count.trailingZeroBitCount
-        shape = ListNodeShape(payloadBytes: payloadBytes)
+        shape = ListNodeShape(payloadBytes: payloadBytes, timing: timing)
         self.fault = fault
         buckets = .allocate(capacity: count)
         for index in 0..<count { (buckets + index).initialize(to: R.Link(.null)) }
@@ -48,6 +49,8 @@ public final class LockFreeHashMap<R: Reclaimer>: @unchecked Sendable {
 
     /// Bytes one node asks of the allocator (header + link + key + value + payload).
     public var nodeBytes: Int { shape.layout.allocationBytes(R.self) }
+    /// The layout of every node (what a custom deleter frees with).
+    public var nodeLayout: NodeLayout { shape.layout }
 
     @inlinable
     func bucket(_ key: Int) -> UnsafeMutablePointer<R.Link> {

@@ -24,19 +24,25 @@ public final class MichaelScottQueue<R: Reclaimer>: @unchecked Sendable {
     @usableFromInline let ends: UnsafeMutablePointer<R.Link>  // [0] head, [1] tail
     @usableFromInline let layout: NodeLayout
     @usableFromInline let fault: PlantedStructureFault
+    @usableFromInline let timing: RetireTiming?
 
     /// head (or tail) and its next.
     public static var slotsNeeded: Int { 2 }
 
-    /// An empty queue (one dummy node) whose nodes carry `payloadBytes` beyond the value.
-    public convenience init(domain: R, payloadBytes: Int = 0, using participant: borrowing R.Participant) {
-        self.init(domain: domain, payloadBytes: payloadBytes, fault: .none, using: participant)
+    /// An empty queue (one dummy node) whose nodes carry `payloadBytes` beyond the value;
+    /// with `timing`, dequeued dummies are retired timed.
+    public convenience init(domain: R, payloadBytes: Int = 0, timing: RetireTiming? = nil,
+                            using participant: borrowing R.Participant) {
+        self.init(domain: domain, payloadBytes: payloadBytes, timing: timing, fault: .none, using: participant)
     }
 
     @_spi(Planted)
-    public init(domain: R, payloadBytes: Int = 0, fault: PlantedStructureFault, using participant: borrowing R.Participant) {
+    public init(domain: R, payloadBytes: Int = 0, timing: RetireTiming? = nil, fault: PlantedStructureFault,
+                using participant: borrowing R.Participant) {
         self.domain = domain
-        layout = NodeLayout(links: 1, dataBytes: 8 + payloadBytes)
+        let extra = timing == nil ? payloadBytes : max(payloadBytes, 8)
+        layout = NodeLayout(links: 1, dataBytes: 8 + extra)
+        self.timing = timing.map { RetireTiming(deleter: $0.deleter, stampOffset: 8) }
         self.fault = fault
         ends = .allocate(capacity: 2)
         ends.initialize(to: R.Link(.null))
@@ -54,6 +60,8 @@ public final class MichaelScottQueue<R: Reclaimer>: @unchecked Sendable {
     }
 
     public var nodeBytes: Int { layout.allocationBytes(R.self) }
+    /// The layout of every node (what a custom deleter frees with).
+    public var nodeLayout: NodeLayout { layout }
 
     @inlinable var head: UnsafeMutablePointer<R.Link> { ends }
     @inlinable var tail: UnsafeMutablePointer<R.Link> { ends + 1 }
@@ -111,7 +119,11 @@ public final class MichaelScottQueue<R: Reclaimer>: @unchecked Sendable {
                 let front = fault == .dequeuesDummyValue ? value(firstNode) : value(afterNode)
                 let (moved, _) = guardian.compareExchange(head, expected: first, desired: after, .acquiringAndReleasing)
                 if moved {
-                    guardian.retire(firstNode, layout)
+                    if let timing {
+                        timing.retire(firstNode, data: layout.data(firstNode, R.self), in: guardian, R.self)
+                    } else {
+                        guardian.retire(firstNode, layout)
+                    }
                     return front
                 }
             }

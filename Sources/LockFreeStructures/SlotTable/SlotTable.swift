@@ -54,6 +54,8 @@ public final class SlotTable<R: Reclaimer>: @unchecked Sendable {
     }
 
     public var nodeBytes: Int { layout.allocationBytes(R.self) }
+    /// The layout of every node (what a custom deleter frees with).
+    public var nodeLayout: NodeLayout { layout }
 
     /// The value in slot `index`.
     @inlinable
@@ -61,6 +63,18 @@ public final class SlotTable<R: Reclaimer>: @unchecked Sendable {
         participant.withGuard { guardian in
             guard let node = guardian.protect(slots + index, slot: 0).node else { return 0 }
             return layout.data(node, R.self).load(as: Int.self)
+        }
+    }
+
+    /// Reads slot `index` and calls `holding` while its node is still protected (inside the
+    /// guard): the overcommit workload sleeps there, as a preempted reader would.
+    @inlinable
+    public func read(_ index: Int, using participant: borrowing R.Participant, whileHolding holding: () -> Void) -> Int {
+        participant.withGuard { guardian in
+            guard let node = guardian.protect(slots + index, slot: 0).node else { return 0 }
+            let value = layout.data(node, R.self).load(as: Int.self)
+            holding()
+            return value
         }
     }
 

@@ -40,7 +40,7 @@ public final class SwiftARCDomain: Reclaimer, @unchecked Sendable {
         summary: "Swift class nodes behind swift-atomics ManagedAtomic strong references (the default)",
         reference: "Swift ARC; swift-atomics AtomicReference",
         capabilities: capabilities,
-        nodeHeaderBytes: SwiftARCNode.payloadOffset,
+        nodeHeaderBytes: SwiftARCNode.payloadOffset,  // checked against ManagedBuffer by a test
         linkOverheadBytes: SwiftARCLink.boxBytes,
         deleterMayKeepNode: false,
         unsupportedStructures: [
@@ -51,6 +51,12 @@ public final class SwiftARCDomain: Reclaimer, @unchecked Sendable {
 
     public let configuration: ReclaimerConfiguration
     let registry = ParticipantRegistry()
+
+    /// The computed payload offset agrees with ManagedBuffer's own (checked by a test).
+    @_spi(Testing)
+    public static var payloadOffsetMatchesManagedBuffer: Bool {
+        SwiftARCNode.payloadOffset == SwiftARCNode.measuredPayloadOffset()
+    }
     /// Frees seen on threads without a participant of this domain.
     let freedElsewhere = ManagedAtomic<UInt64>(0)
 
@@ -123,7 +129,7 @@ public final class SwiftARCDomain: Reclaimer, @unchecked Sendable {
 
 /// A node: a ManagedBuffer whose elements are the payload (links, then data).
 @usableFromInline
-final class SwiftARCNode: ManagedBuffer<SwiftARCNode.Header, UInt64>, AtomicReference, @unchecked Sendable {
+final class SwiftARCNode: ManagedBuffer<SwiftARCNode.Header, UInt64>, AtomicReference {
     // SAFETY: the header is written by the creator before publication and by the retiring
     // thread before it releases the creator's reference; ARC orders both before deinit.
     @usableFromInline
@@ -136,30 +142,40 @@ final class SwiftARCNode: ManagedBuffer<SwiftARCNode.Header, UInt64>, AtomicRefe
         unowned(unsafe) let domain: SwiftARCDomain?
     }
 
-    /// Bytes from the object's start to its payload (the object header and `Header`).
-    static let payloadOffset: Int = {
-        let probe = SwiftARCNode.create(minimumCapacity: 1) { _ in
-            Header(linkCount: 0, domain: nil)
-        } as! SwiftARCNode
-        let offset = probe.withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) }
-            - Unmanaged.passUnretained(probe).toOpaque()
-        probe.discard()  // its deinit must not report a free to the stand-in domain
+    /// Bytes from the object's start to its payload: the object header (16 bytes), then
+    /// `Header`, rounded to the elements' alignment — ManagedBuffer's layout. A test checks it
+    /// against `withUnsafeMutablePointerToElements`.
+    @inlinable
+    static var payloadOffset: Int { (16 + MemoryLayout<Header>.size + 7) & ~7 }
+
+    /// The offset as ManagedBuffer itself reports it (the pointer is used inside the closure
+    /// only: a pointer escaped from `withUnsafeMutablePointerToElements` and written through
+    /// later was miscompiled in release builds — the links landed elsewhere).
+    static func measuredPayloadOffset() -> Int {
+        let probe = SwiftARCNode.create(minimumCapacity: 1) { _ in Header(linkCount: 0, domain: nil) } as! SwiftARCNode
+        let offset = probe.withUnsafeMutablePointerToElements { elements in
+            UnsafeMutableRawPointer(elements) - Unmanaged.passUnretained(probe).toOpaque()
+        }
+        probe.discard()  // its deinit must not report a free
         return offset
-    }()
+    }
 
     static func make(layout: NodeLayout, domain: SwiftARCDomain) -> SwiftARCNode {
         let words = (layout.payloadBytes(SwiftARCDomain.self) + 7) / 8
         let node = SwiftARCNode.create(minimumCapacity: max(words, 1)) { _ in
             Header(linkCount: layout.linkCount, domain: domain)
         } as! SwiftARCNode
-        let links = node.payload.bindMemory(to: SwiftARCLink.self, capacity: layout.linkCount)
-        for index in 0..<layout.linkCount { (links + index).initialize(to: SwiftARCLink(.null)) }
+        node.withUnsafeMutablePointerToElements { elements in
+            let links = UnsafeMutableRawPointer(elements).bindMemory(to: SwiftARCLink.self, capacity: layout.linkCount)
+            for index in 0..<layout.linkCount { (links + index).initialize(to: SwiftARCLink(.null)) }
+        }
         return node
     }
 
-    /// The payload address (stable for the object's life).
+    /// The payload address (stable for the object's life), by address arithmetic on the
+    /// object (no escaping closure pointer).
     @usableFromInline
-    var payload: UnsafeMutableRawPointer { withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) } }
+    var payload: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() + Self.payloadOffset }
 
     /// The node whose payload is at `address`, without touching its reference count (I2).
     @usableFromInline

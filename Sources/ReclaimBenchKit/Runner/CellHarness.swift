@@ -1,0 +1,190 @@
+import CReclaimSupport
+import Histogram
+import LockFreeStructures
+import Reclamation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What every cell shares: the domain, the phases (warm-up, measured window, stop), the
+/// barrier start, the sampler, the kernel's counters at the window's edges, the drain, and
+/// the per-operation latency histogram merged from the threads.
+final class CellHarness<R: Reclaimer>: @unchecked Sendable {
+    // SAFETY: shared mutable state is atomics and `tallies` under its lock.
+    enum Phase: Int { case waiting = 0, warmup, measuring, stopped }
+
+    let spec: CellSpec
+    let domain: R
+    let phase = Atomic<Int>(Phase.waiting.rawValue)
+    let ready = Atomic<Int>(0)
+    let cappedByMemory = Atomic<Bool>(false)
+    private let tallies = Locked<Tally>(Tally())
+
+    /// Operation counts and sampled latencies of one thread, measured window only.
+    struct Tally {
+        var operations = 0, reads = 0, updates = 0
+        var sleeps = 0, sleptNanoseconds: UInt64 = 0
+        var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+
+        mutating func add(_ other: Tally) {
+            operations += other.operations
+            reads += other.reads
+            updates += other.updates
+            sleeps += other.sleeps
+            sleptNanoseconds += other.sleptNanoseconds
+            latency.add(other.latency)
+        }
+    }
+
+    init(spec: CellSpec) throws {
+        self.spec = spec
+        domain = try R(configuration: ReclaimerConfiguration())
+    }
+
+    /// The phase workers check every batch (relaxed: a flag; a batch's worth of skew at
+    /// the window's edges is noise).
+    var currentPhase: Phase { Phase(rawValue: phase.load(ordering: .relaxed)) ?? .stopped }
+
+    func add(_ tally: Tally) { tallies.withLock { $0.add(tally) } }
+
+    /// Starts `workers` threads (each bumps `ready` once registered, then waits for the
+    /// warm-up), runs warm-up then the window, stops, joins; `window` hears when the window
+    /// opens (end nil) and closes.
+    func run(workers: [@Sendable () -> Void], sampler samplerEnabled: Bool,
+             window: ((_ start: UInt64, _ end: UInt64?) -> Void)? = nil) -> (CellResult, Tally) {
+        let threads = workers.map { JoinableThread($0) }
+        while ready.load(ordering: .acquiring) < workers.count { sched_yield() }
+        phase.store(Phase.warmup.rawValue, ordering: .releasing)
+        Self.sleep(seconds: spec.warmupSeconds)
+        let domain = self.domain
+        let sampler = Sampler(pending: { domain.statistics.pending }, capBytes: spec.memoryCapBytes,
+                              enabled: samplerEnabled) { [self] in
+            cappedByMemory.store(true, ordering: .relaxed)
+            phase.store(Phase.stopped.rawValue, ordering: .releasing)
+        }
+        let before = ProcessMetrics.now()
+        let start = Sampler.nowNanoseconds()
+        window?(start, nil)
+        phase.store(Phase.measuring.rawValue, ordering: .releasing)
+        sleepWindow()
+        phase.store(Phase.stopped.rawValue, ordering: .releasing)
+        let end = Sampler.nowNanoseconds()
+        window?(start, end)
+        let elapsed = Double(end - start) / 1e9
+        let after = ProcessMetrics.now()
+        sampler.stop()
+        for thread in threads { thread.join() }
+        var result = CellResult()
+        result.elapsedSeconds = elapsed
+        let usage = after - before
+        result.cpuUserSeconds = usage.userSeconds
+        result.cpuSystemSeconds = usage.systemSeconds
+        result.voluntarySwitches = usage.voluntarySwitches
+        result.involuntarySwitches = usage.involuntarySwitches
+        result.stealMilliseconds = usage.stealMilliseconds
+        result.series = sampler.points
+        result.runnableAverage = sampler.runnableSamples.isEmpty ? 0
+            : Double(sampler.runnableSamples.reduce(0, +)) / Double(sampler.runnableSamples.count)
+        if cappedByMemory.load(ordering: .relaxed) {
+            result.status = .memoryCap
+            result.note = "stopped at the memory cap (\(spec.memoryCapBytes >> 20) MiB allocated)"
+        }
+        let tally = tallies.withLock { $0 }
+        result.operations = tally.operations
+        result.reads = tally.reads
+        result.updates = tally.updates
+        if tally.latency.totalCount > 0 {
+            result.latencyP50 = Double(tally.latency.valueAtPercentile(50))
+            result.latencyP99 = Double(tally.latency.valueAtPercentile(99))
+            result.latencyP999 = Double(tally.latency.valueAtPercentile(99.9))
+        }
+        if tally.sleeps > 0 { result.achievedSleepMicros = Double(tally.sleptNanoseconds) / Double(tally.sleeps) / 1000 }
+        summarizeMemory(&result)
+        return (result, tally)
+    }
+
+    /// Sleeps through the window, waking early if the memory cap stops the cell.
+    private func sleepWindow() {
+        let end = Sampler.nowNanoseconds() + UInt64(spec.durationSeconds * 1e9)
+        while currentPhase == .measuring {
+            let now = Sampler.nowNanoseconds()
+            if now >= end { break }
+            Self.sleep(seconds: min(0.01, Double(end - now) / 1e9))
+        }
+    }
+
+    /// Backlog after the workers left, then the time `drain()` takes.
+    func measureDrain(_ result: inout CellResult) {
+        result.backlogEnd = domain.statistics.pending
+        let start = Sampler.nowNanoseconds()
+        domain.drain()
+        result.drainMilliseconds = Double(Sampler.nowNanoseconds() - start) / 1e6
+    }
+
+    func summarizeMemory(_ result: inout CellResult) {
+        let points = result.series
+        guard !points.isEmpty else { return }
+        result.unreclaimedPeak = points.map(\.unreclaimed).max() ?? 0
+        result.unreclaimedAverage = Double(points.map(\.unreclaimed).reduce(0, +)) / Double(points.count)
+        result.allocatedPeakBytes = points.map(\.allocatedBytes).max() ?? 0
+        result.allocatedAverageBytes = Double(points.map(\.allocatedBytes).reduce(0, +)) / Double(points.count)
+        result.residentPeakBytes = points.map(\.residentBytes).max() ?? 0
+        // Growth over the second half of the window: least squares of allocated bytes.
+        let half = Array(points[(points.count / 2)...]).filter { $0.allocatedBytes > 0 }
+        guard half.count >= 4 else { return }
+        let xs = half.map { $0.milliseconds / 1000 }, ys = half.map { Double($0.allocatedBytes) }
+        let meanX = xs.reduce(0, +) / Double(xs.count), meanY = ys.reduce(0, +) / Double(ys.count)
+        var covariance = 0.0, variance = 0.0
+        for (x, y) in zip(xs, ys) {
+            covariance += (x - meanX) * (y - meanY)
+            variance += (x - meanX) * (x - meanX)
+        }
+        let slope = variance > 0 ? covariance / variance : 0
+        result.memorySlopeBytesPerSecond = slope
+        if spec.workload != .readMostly {
+            let span = (xs.last ?? 0) - (xs.first ?? 0)
+            // Leaking: the second half alone grows by more than 10 % of its mean and 1 MiB.
+            let growth = slope * span
+            result.memoryVerdict = growth > max(0.10 * meanY, 1_048_576.0) ? "leaking" : "bounded"
+        }
+    }
+
+    static func sleep(seconds: Double) {
+        guard seconds > 0 else { return }
+        var pause = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+        var remaining = timespec()
+        while nanosleep(&pause, &remaining) != 0 && errno == EINTR { pause = remaining }
+    }
+}
+
+/// A per-thread countdown to the next operation whose latency is measured: geometric
+/// intervals (mean `mean`), so that sampling never aliases with periodic work ("scan every
+/// 128 retires"); the clock is read only for those operations.
+struct LatencySampler {
+    var random: SplitMix64
+    var countdown: Int
+    let mean: Double
+
+    init(seed: UInt64, mean: Int = 1000) {
+        random = SplitMix64(seed: seed ^ 0x1A7E_CC7)
+        self.mean = Double(mean)
+        countdown = 0
+        countdown = next()
+    }
+
+    mutating func next() -> Int {
+        // Inverse transform: ⌈ln U / ln(1 − 1/mean)⌉.
+        let uniform = Double(random.next() >> 11 | 1) / Double(1 << 53)
+        return max(1, Int((log(uniform) / log(1 - 1 / mean)).rounded(.up)))
+    }
+
+    /// True when this operation is to be timed.
+    @inline(__always)
+    mutating func due() -> Bool {
+        countdown -= 1
+        if countdown > 0 { return false }
+        countdown = next()
+        return true
+    }
+}

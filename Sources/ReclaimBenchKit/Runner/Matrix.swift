@@ -1,0 +1,125 @@
+import CReclaimSupport
+import LockFreeStructures
+import Reclamation
+
+/// The cells a run executes, and the combinations it could not (listed, never skipped
+/// silently).
+public struct RunPlan: Sendable {
+    public var cells: [CellSpec]
+    /// "scheme × structure: reason", once per combination.
+    public var skipped: [String]
+    /// Cells in the whole plan before sharding (a shard runs a subset).
+    public var unshardedCount: Int
+}
+
+/// The parameters of one group of cells (everything but the scheme and the repetition).
+struct CellShape: Hashable {
+    var structure: StructureID
+    var workload: WorkloadID
+    var threads: Int
+    var readPercent = 0
+    var keyRange = 0
+    var writer = WriterMode.none
+    var writerPeriodMicros = 0
+    var overcommitFactor = 0
+    var sleepEvery = 0
+    var sleepMicros = 0
+    var stalledReader = false
+    var sampler = true
+}
+
+public enum Matrix {
+    /// CPUs the overcommit factor multiplies (online, as the scheduler sees them).
+    public static var onlineCPUs: Int { max(1, rs_online_cpus()) }
+
+    /// Expands the preset, applies the filters and overrides, shuffles each repetition's
+    /// cells by the seed, keeps the shard's groups.
+    public static func plan(_ options: RunOptions) throws(RunnerError) -> RunPlan {
+        let full = options.preset == .full
+        let keyRange = options.keyRange ?? 16_384
+        let readPercents = options.readPercents ?? (full ? [90, 99, 100] : [99])
+        let mapThreads = options.threads ?? (full ? [1, 2, 4] : [1, 2])
+        let slotThreads = options.threads ?? (full ? [1, 2, 4] : [2])
+        let latencyThreads = options.threads ?? (full ? [2, 4] : [2])
+        let factors = full ? [1, 2, 4, 8] : [2]
+        var shapes: [CellShape] = []
+        for readPercent in readPercents {
+            for threads in mapThreads {
+                shapes.append(CellShape(structure: .hashMap, workload: .readMostly, threads: threads,
+                                        readPercent: readPercent, keyRange: keyRange))
+            }
+        }
+        if full {
+            // The sampler's own effect: the same cells without it.
+            let readPercent = readPercents.contains(99) ? 99 : readPercents[0]
+            let threads = mapThreads.contains(2) ? 2 : mapThreads[0]
+            shapes.append(CellShape(structure: .hashMap, workload: .readMostly, threads: threads,
+                                    readPercent: readPercent, keyRange: keyRange, sampler: false))
+        }
+        for writer in full ? [WriterMode.paced, .maxRate] : [.paced] {
+            for threads in slotThreads {
+                shapes.append(CellShape(structure: .slotTable, workload: .readMostly, threads: threads,
+                                        writer: writer, writerPeriodMicros: writer == .paced ? 10 : 0))
+            }
+        }
+        for threads in latencyThreads {
+            shapes.append(CellShape(structure: .michaelScottQueue, workload: .reclaimLatency, threads: threads))
+            shapes.append(CellShape(structure: .hashMap, workload: .reclaimLatency, threads: threads,
+                                    readPercent: 0, keyRange: keyRange))
+        }
+        for factor in factors {
+            shapes.append(CellShape(structure: .slotTable, workload: .overcommit, threads: factor * onlineCPUs,
+                                    writer: .maxRate, overcommitFactor: factor, sleepEvery: 1000, sleepMicros: 50))
+        }
+        shapes.append(CellShape(structure: .slotTable, workload: .overcommit, threads: 2 * onlineCPUs,
+                                writer: .maxRate, overcommitFactor: 2, sleepEvery: 1000, sleepMicros: 50, stalledReader: true))
+
+        shapes = shapes.filter { options.structures.contains($0.structure) && options.workloads.contains($0.workload) }
+        var skipped: [String] = []
+        for structure in Set(shapes.map(\.structure)).sorted(by: { $0.rawValue < $1.rawValue }) {
+            for scheme in options.schemes {
+                if let reason = reason(scheme, structure) { skipped.append("\(scheme) × \(structure): \(reason)") }
+            }
+        }
+        let repetitions = options.repetitions ?? (full ? 5 : 1)
+        let duration = options.durationSeconds ?? (full ? 1.0 : 0.5)
+        let warmup = min(duration / 2, full ? 0.3 : 0.2)
+        var cells: [CellSpec] = []
+        var random = SplitMix64(seed: options.seed)
+        for repetition in 1...repetitions {
+            var round: [CellSpec] = []
+            for (group, shape) in shapes.enumerated() {
+                for scheme in options.schemes where reason(scheme, shape.structure) == nil {
+                    round.append(CellSpec(
+                        index: 0, group: group, repetition: repetition, scheme: scheme, structure: shape.structure,
+                        workload: shape.workload, threads: shape.threads, readPercent: shape.readPercent,
+                        keyRange: shape.keyRange, writer: shape.writer, writerPeriodMicros: shape.writerPeriodMicros,
+                        overcommitFactor: shape.overcommitFactor, sleepEvery: shape.sleepEvery, sleepMicros: shape.sleepMicros,
+                        stalledReader: shape.stalledReader, sampler: shape.sampler, durationSeconds: duration,
+                        warmupSeconds: warmup, seed: options.seed &+ UInt64(repetition) &* 1_000_003 &+ UInt64(group),
+                        memoryCapBytes: options.memoryCapBytes))
+                }
+            }
+            round.shuffle(using: &random)  // drift hits every scheme alike
+            cells += round
+        }
+        for index in cells.indices { cells[index].index = index }
+        let unsharded = cells.count
+        if let shard = options.shard {
+            // Whole groups per shard: the `none` cell a ratio needs stays with its scheme.
+            cells = cells.filter { $0.group % shard.count == shard.index - 1 }
+        }
+        guard !cells.isEmpty else {
+            throw RunnerError(.usage, "the filters leave no cell to run (schemes \(options.schemes.map(\.rawValue)), structures \(options.structures.map(\.rawValue)), workloads \(options.workloads.map(\.rawValue)))")
+        }
+        return RunPlan(cells: cells, skipped: skipped, unshardedCount: unsharded)
+    }
+
+    static func reason(_ scheme: SchemeID, _ structure: StructureID) -> String? {
+        struct Ask: SchemeVisitor {
+            let structure: StructureID
+            func visit<R: Reclaimer>(_ type: R.Type) -> String? { structure.unsupportedReason(R.self) }
+        }
+        return scheme.accept(Ask(structure: structure))
+    }
+}
