@@ -76,6 +76,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ReclaimBenchKitTests",
+            dependencies: ["Reclamation", "LockFreeStructures", "ReclaimBenchKit"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "LockFreeStructuresTests",
             dependencies: ["Reclamation", "LockFreeStructures", "ReclaimBenchKit"],
             swiftSettings: swiftSettings

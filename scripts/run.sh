@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# The main job: build in release, list every scheme, and run a short smoke run of each.
-# (The default matrix → CSV, charts and report arrives with the runner.)
+# The main job: build in release, list the schemes, run the default matrix (the quick
+# preset: every scheme × the three workloads, a few minutes on two cores) into
+# results/<UTC time>-quick/ (runs.csv, series.csv, manifest.json), and summarize it.
+# Extra arguments go to `reclaim-bench run` (for example: --preset full).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 swift build -c release --product reclaim-bench
 .build/release/reclaim-bench list
 echo
-.build/release/reclaim-bench smoke "$@"
+folder=$(.build/release/reclaim-bench run "$@")
+echo
+.build/release/reclaim-bench summarize "$folder" || true
+echo
+echo "results: $folder"

@@ -15,7 +15,7 @@ struct ReclaimBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reclaim-bench",
         abstract: "Compare and torture safe-memory-reclamation schemes.",
-        subcommands: [Run.self, Merge.self, List.self, Smoke.self, ReadCost.self, SyncLatency.self, RetireLatency.self,
+        subcommands: [Run.self, Merge.self, Summarize.self, List.self, Smoke.self, ReadCost.self, SyncLatency.self, RetireLatency.self,
                       MapThroughput.self, Cell.self],
         defaultSubcommand: nil
     )
@@ -342,6 +342,51 @@ extension ReclaimBench {
             }
             let result = CellExecution.run(spec)
             FileHandle.standardOutput.write(try JSONEncoder().encode(result))
+        }
+    }
+
+    struct Summarize: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read-mostly throughput as a ratio to none (bootstrap 95 % interval, targets), and the sampler's effect.")
+
+        @Argument(help: "A results folder.")
+        var folder: String
+        @Option(help: "Threads of the read-mostly hash-map cells to compare.")
+        var threads: Int = 2
+        @Option(name: .customLong("read-percent"), help: "Read percent of those cells.")
+        var readPercent: Int = 99
+
+        /// The targets: ratio to none at 2 threads, 99 % reads.
+        static let targets: [String: Double] = ["qsbr": 0.97, "ebr": 0.90, "rcu": 0.90, "hp": 0.60]
+
+        func run() throws {
+            let table: RatioAnalysis.Table
+            do { table = try RatioAnalysis.Table(folder: URL(fileURLWithPath: folder)) } catch { throw fail(error) }
+            let estimates = RatioAnalysis.ratiosToNone(table) { row in
+                row["workload"] == "read-mostly" && row["structure"] == "hash-map" && row["threads"] == String(threads)
+                    && row["read_percent"] == String(readPercent) && row["sampler"] == "true"
+            }
+            guard !estimates.isEmpty else {
+                throw fail(RunnerError(.data, "\(folder): no read-mostly hash-map cells with \(threads) threads and \(readPercent) % reads (and none to compare with)"))
+            }
+            print("read-mostly hash map, \(threads) threads, \(readPercent) % reads: ops/s as a ratio to none (paired by repetition)")
+            print(TextTable.render(
+                header: ["scheme", "median", "95 % interval", "repetitions", "target", "verdict"],
+                rows: estimates.map { estimate in
+                    let target = Self.targets[estimate.scheme]
+                    return [estimate.scheme, String(format: "%.3f", estimate.median),
+                            String(format: "%.3f–%.3f", estimate.low, estimate.high), String(estimate.repetitions),
+                            target.map { String(format: "≥ %.2f", $0) } ?? "-",
+                            target.map { RatioAnalysis.verdict(estimate, target: $0).rawValue } ?? "-"]
+                }), terminator: "")
+            let effect = RatioAnalysis.samplerEffect(table)
+            if !effect.isEmpty {
+                print("\nsampler off ÷ sampler on (medians over repetitions; 1.00 = no effect)")
+                print(TextTable.render(
+                    header: ["scheme", "throughput", "allocated at window end", "p99 latency"],
+                    rows: effect.map { [$0.scheme, String(format: "%.3f", $0.throughput), String(format: "%.3f", $0.memory),
+                                        String(format: "%.3f", $0.p99)] }), terminator: "")
+            }
         }
     }
 }

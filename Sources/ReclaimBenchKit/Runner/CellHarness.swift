@@ -70,6 +70,7 @@ final class CellHarness<R: Reclaimer>: @unchecked Sendable {
         sleepWindow()
         phase.store(Phase.stopped.rawValue, ordering: .releasing)
         let end = Sampler.nowNanoseconds()
+        let allocatedAtEnd = AllocatorStatistics.snapshot()?.allocated ?? 0
         window?(start, end)
         let elapsed = Double(end - start) / 1e9
         let after = ProcessMetrics.now()
@@ -77,6 +78,7 @@ final class CellHarness<R: Reclaimer>: @unchecked Sendable {
         for thread in threads { thread.join() }
         var result = CellResult()
         result.elapsedSeconds = elapsed
+        result.allocatedEndBytes = allocatedAtEnd
         let usage = after - before
         result.cpuUserSeconds = usage.userSeconds
         result.cpuSystemSeconds = usage.systemSeconds

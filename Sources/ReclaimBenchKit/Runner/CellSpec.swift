@@ -101,6 +101,9 @@ public struct CellResult: Codable, Sendable, Equatable {
     public var allocatedPeakBytes: Int = 0
     public var allocatedAverageBytes: Double = 0
     public var residentPeakBytes: Int = 0
+    /// One jemalloc reading as the window closes, taken with or without the sampler (so
+    /// that the sampler's effect on memory can be compared).
+    public var allocatedEndBytes: Int = 0
     public var cpuUserSeconds: Double = 0
     public var cpuSystemSeconds: Double = 0
     public var voluntarySwitches: Int = 0
@@ -135,4 +138,11 @@ public struct SeriesPoint: Codable, Sendable, Equatable {
     public var unreclaimed: UInt64
     public var allocatedBytes: Int
     public var residentBytes: Int
+
+    public init(milliseconds: Double, unreclaimed: UInt64, allocatedBytes: Int, residentBytes: Int) {
+        self.milliseconds = milliseconds
+        self.unreclaimed = unreclaimed
+        self.allocatedBytes = allocatedBytes
+        self.residentBytes = residentBytes
+    }
 }

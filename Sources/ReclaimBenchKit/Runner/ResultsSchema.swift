@@ -12,6 +12,7 @@ public enum ResultsSchema {
         "writer_updates_per_s", "latency_p50_ns", "latency_p99_ns", "latency_p999_ns",
         "retire_free_p50_ns", "retire_free_p99_ns", "retire_free_p999_ns", "retire_free_max_ns", "retire_free_samples",
         "unreclaimed_peak", "unreclaimed_avg", "allocated_peak_bytes", "allocated_avg_bytes", "resident_peak_bytes",
+        "allocated_end_bytes",
         "cpu_user_s", "cpu_system_s", "voluntary_switches", "involuntary_switches", "runnable_avg", "steal_ms",
         "achieved_sleep_us", "backlog_end", "drain_ms", "memory_slope_bytes_per_s", "memory_verdict", "note",
     ]
@@ -46,7 +47,7 @@ public enum ResultsSchema {
             number(result.retireFreeP50), number(result.retireFreeP99), number(result.retireFreeP999),
             number(result.retireFreeMax), String(result.retireFreeSamples),
             String(result.unreclaimedPeak), number(result.unreclaimedAverage), String(result.allocatedPeakBytes),
-            number(result.allocatedAverageBytes), String(result.residentPeakBytes),
+            number(result.allocatedAverageBytes), String(result.residentPeakBytes), String(result.allocatedEndBytes),
             number(result.cpuUserSeconds), number(result.cpuSystemSeconds), String(result.voluntarySwitches),
             String(result.involuntarySwitches), number(result.runnableAverage), number(result.stealMilliseconds),
             number(result.achievedSleepMicros), String(result.backlogEnd), number(result.drainMilliseconds),

@@ -1,6 +1,9 @@
 import LockFreeStructures
 import Reclamation
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The deleter of timed nodes: reads the retire time a structure stamped into the node,
 /// records now − then, frees the node. Only nodes retired inside the measured window are
@@ -22,10 +25,14 @@ final class RetireRecorder: @unchecked Sendable {
         self.capacity = capacity
         self.stampOffset = stampOffset
         self.freeNode = freeNode
-        samples = .allocate(capacity: capacity)
+        // From mmap, not malloc: the samples must not count in jemalloc's allocated bytes,
+        // which the cell reports as the scheme's memory. Pages are touched only as used.
+        let memory = mmap(nil, capacity * 8, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let memory, memory != MAP_FAILED else { fatalError("cannot map \(capacity * 8) bytes for latency samples") }
+        samples = memory.bindMemory(to: UInt64.self, capacity: capacity)
     }
 
-    deinit { samples.deallocate() }
+    deinit { munmap(samples, capacity * 8) }
 
     /// The timing a structure retires with; its stamp lands `stampInData` bytes into the
     /// node's data (the structure decides; this recorder's `stampOffset` must match).

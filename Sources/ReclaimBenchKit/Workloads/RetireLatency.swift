@@ -29,40 +29,6 @@ public enum RetireLatency {
         return schemes.map { $0.accept(Visit(duration: duration, readers: readers, maximumSamples: maximumSamples)) }
     }
 
-    /// The deleter's state: where samples go and how a node is freed.
-    final class Recorder: @unchecked Sendable {
-        // SAFETY: samples are written at distinct indices claimed atomically.
-        let samples: UnsafeMutablePointer<UInt64>
-        let capacity: Int
-        let next = Atomic<Int>(0)
-        let freeNode: @Sendable (UnsafeMutableRawPointer) -> Void
-        let dataOffset: Int
-
-        init(capacity: Int, dataOffset: Int, freeNode: @escaping @Sendable (UnsafeMutableRawPointer) -> Void) {
-            self.capacity = capacity
-            self.dataOffset = dataOffset
-            self.freeNode = freeNode
-            samples = .allocate(capacity: capacity)
-        }
-
-        deinit { samples.deallocate() }
-
-        var deleter: NodeDeleter {
-            NodeDeleter({ node, context in
-                let recorder = Unmanaged<Recorder>.fromOpaque(context!).takeUnretainedValue()
-                let retired = (node + recorder.dataOffset).load(as: UInt64.self)
-                let now = ReadCost.monotonicNanoseconds()
-                let index = recorder.next.add(1, ordering: .relaxed).oldValue  // ORDERING: a slot claim
-                if index < recorder.capacity { recorder.samples[index] = now &- retired }
-                recorder.freeNode(node)
-            }, context: Unmanaged.passUnretained(self).toOpaque())
-        }
-
-        var collected: [UInt64] {
-            Array(UnsafeBufferPointer(start: samples, count: min(next.load(ordering: .relaxed), capacity)))
-        }
-    }
-
     static func measure<R: Reclaimer>(_ scheme: R.Type, duration: Duration, readers: Int, maximumSamples: Int) -> Result {
         let domain: R
         do { domain = try R(configuration: ReclaimerConfiguration()) } catch {
@@ -70,7 +36,8 @@ public enum RetireLatency {
         }
         let layout = SlotStress.layout
         let dataOffset = layout.dataOffset(R.self)
-        let recorder = Recorder(capacity: maximumSamples, dataOffset: dataOffset) { domain.deallocate($0, layout) }
+        let recorder = RetireRecorder(capacity: maximumSamples, stampOffset: dataOffset) { domain.deallocate($0, layout) }
+        recorder.openWindow(at: 0)  // every node, warm-up included: this tool has no warm-up
         let slots = 1024
         let roots = RootLinks(domain, count: slots) { _ in
             let node = domain.allocate(layout)
@@ -80,7 +47,7 @@ public enum RetireLatency {
         let base = SharedPointer(roots[0])
         let stop = Atomic<Bool>(false)
         let updates = Atomic<Int>(0)
-        let deleter = recorder.deleter
+        let deleter = recorder.timing(stampInData: 0).deleter
         let writer = JoinableThread {
             let participant = domain.register(slots: 1)
             var random = SplitMix64(seed: 11)
@@ -144,7 +111,7 @@ public enum RetireLatency {
         domain.drain()
         let statistics = domain.statistics
         return Result(
-            scheme: R.descriptor.id, latency: LatencySummary(samples: recorder.collected),
+            scheme: R.descriptor.id, latency: LatencySummary(samples: recorder.collected().samples),
             updatesPerSecond: Double(updates.load(ordering: .relaxed)) / elapsed,
             peakBacklog: series.max() ?? 0, backlogSeries: series, statistics: statistics)
     }
