@@ -15,7 +15,7 @@ struct ReclaimBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reclaim-bench",
         abstract: "Compare and torture safe-memory-reclamation schemes.",
-        subcommands: [Run.self, Merge.self, Summarize.self, List.self, Smoke.self, ReadCost.self, SyncLatency.self, RetireLatency.self,
+        subcommands: [Run.self, Merge.self, Chart.self, PickCommand.self, Summarize.self, List.self, Smoke.self, ReadCost.self, SyncLatency.self, RetireLatency.self,
                       MapThroughput.self, Cell.self],
         defaultSubcommand: nil
     )
@@ -251,7 +251,7 @@ extension ReclaimBench {
 
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run the matrix (default: the quick preset) → results/<run-id>/ runs.csv, series.csv, manifest.json.",
+            abstract: "Run the matrix (default: the quick preset) → results/<run-id>/: runs.csv, series.csv, latency.csv, manifest.json, charts/, report.html.",
             discussion: "Every cell runs in its own process. Ctrl-C abandons the cell in flight and keeps every finished one.")
 
         @Option(help: "quick (default; every scheme × the three workloads in minutes) or full (the reference run).")
@@ -310,6 +310,7 @@ extension ReclaimBench {
             do { summary = try coordinator.run() } catch { throw fail(error) }
             print(summary.folder.path)
             if summary.interrupted { throw ExitCode(130) }
+            if let error = summary.reportError { throw ExitCode(error.code.rawValue) }
         }
     }
 
@@ -342,6 +343,66 @@ extension ReclaimBench {
             }
             let result = CellExecution.run(spec)
             FileHandle.standardOutput.write(try JSONEncoder().encode(result))
+        }
+    }
+
+    struct Chart: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Draw the charts (charts/*.svg) and report.html of a results folder, from its CSV files only.")
+
+        @Argument(help: "A results folder.")
+        var folder: String
+
+        func run() throws {
+            do {
+                let results = try ResultSet(folder: folder)
+                print(try ReportPage.write(results, to: results.folder).path)
+            } catch { throw fail(error) }
+        }
+    }
+
+    struct PickCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "pick",
+            abstract: "Rank the schemes of a results folder for your constraints, each with its measured reason.",
+            discussion: """
+                Constraints filter (--handoff needs cross-thread release; --memory-bound strict needs garbage \
+                that stays bounded, and excludes a scheme the run saw leak under a stalled reader; \
+                --latency-budget-us caps the operation p99), measurements rank (throughput at the nearest \
+                measured point, then memory, then tail latency). Schemes whose 95 % intervals overlap are tied.
+                """)
+
+        @Argument(help: "A results folder.")
+        var folder: String
+        @Option(name: .customLong("read-percent"), help: "Lookups among all operations (0–100; default 99).")
+        var readPercent: Int?
+        @Option(help: "Worker threads (default: the run's CPUs).")
+        var threads: Int?
+        @Option(name: .customLong("memory-bound"), help: "strict (garbage bounded whatever readers do) or loose (default).")
+        var memoryBound: String = "loose"
+        @Flag(help: "More threads than CPUs: answer from the overcommit workload.")
+        var oversubscribed = false
+        @Flag(help: "Protections are handed to, and released on, other threads.")
+        var handoff = false
+        @Option(name: .customLong("latency-budget-us"), help: "Most an operation's p99 latency may be, in µs.")
+        var latencyBudgetUs: Double?
+
+        func run() throws {
+            var constraints = Pick.Constraints()
+            guard let bound = Pick.MemoryBound(rawValue: memoryBound) else {
+                throw fail(RunnerError(.usage, "pick: --memory-bound \(memoryBound) is not one of strict, loose"))
+            }
+            constraints.memoryBound = bound
+            constraints.readPercent = readPercent
+            constraints.threads = threads
+            constraints.oversubscribed = oversubscribed
+            constraints.handoff = handoff
+            constraints.latencyBudgetMicros = latencyBudgetUs
+            do {
+                try constraints.validate()
+                let results = try ResultSet(folder: folder)
+                print(Pick.render(try Pick.pick(results, constraints), folder: folder), terminator: "")
+            } catch { throw fail(error) }
         }
     }
 

@@ -19,6 +19,8 @@ final class StubExecutor: CellExecutor, @unchecked Sendable {
         result.reads = 900
         result.updates = 100 + spec.index
         result.note = "stub, with \"quotes\", commas"
+        result.latencyQuantiles = ResultsSchema.latencyQuantiles.map { 100 * $0 }
+        if spec.workload == .reclaimLatency { result.retireFreeQuantiles = ResultsSchema.latencyQuantiles.map { 1000 * $0 } }
         result.series = (0..<25).map { SeriesPoint(milliseconds: Double($0), unreclaimed: UInt64($0), allocatedBytes: 1 << 20, residentBytes: 1 << 21) }
         return result
     }
@@ -170,6 +172,9 @@ struct OutputTests {
         #expect(runs.rows.allSatisfy { $0[runs.column("note")] == "stub, with \"quotes\", commas" })
         let series = try CSVFile.read(URL(fileURLWithPath: folder + "/series.csv"), expecting: ResultsSchema.seriesColumns)
         #expect(series.rows.count == executor.executed.count * 3)  // 25 points, every 10th kept
+        let latency = try CSVFile.read(URL(fileURLWithPath: folder + "/latency.csv"), expecting: ResultsSchema.latencyColumns)
+        let latencyCells = executor.executed.filter { $0.workload == .reclaimLatency }.count
+        #expect(latency.rows.count == (executor.executed.count + latencyCells) * ResultsSchema.latencyQuantiles.count)
         let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/manifest.json")))
         #expect(manifest.status == "complete" && manifest.cellsCompleted == executor.executed.count)
         #expect(manifest.label.hasPrefix("quick") && manifest.preset == .quick)
@@ -202,10 +207,11 @@ struct OutputTests {
             guard line.hasPrefix("| `") else { return nil }
             return line.split(separator: "`").dropFirst().first.map(String.init)
         }
-        for column in ResultsSchema.runColumns + ResultsSchema.seriesColumns {
+        let columns = ResultsSchema.runColumns + ResultsSchema.seriesColumns + ResultsSchema.latencyColumns
+        for column in columns {
             #expect(documented.contains(column), "results/README.md does not document \(column)")
         }
-        #expect(Set(documented).isSubset(of: Set(ResultsSchema.runColumns + ResultsSchema.seriesColumns)))
+        #expect(Set(documented).isSubset(of: Set(columns)))
     }
 }
 

@@ -15,11 +15,19 @@ public enum RatioAnalysis {
         public var repetitions: Int
     }
 
-    public enum Verdict: String, Sendable { case met, missed, inconclusive }
+    public enum Verdict: String, Sendable {
+        case met, missed, inconclusive
+        case tooFewRepetitions = "too few repetitions"
+    }
+
+    /// Fewer repetitions than this decide nothing (a bootstrap of one or two values is
+    /// not an interval).
+    public static let minimumRepetitions = 3
 
     /// met: the whole interval is at or above the target; missed: the whole interval is
     /// below; otherwise inconclusive.
     public static func verdict(_ estimate: Estimate, target: Double) -> Verdict {
+        if estimate.repetitions < minimumRepetitions { return .tooFewRepetitions }
         if estimate.low >= target { return .met }
         if estimate.high < target { return .missed }
         return .inconclusive

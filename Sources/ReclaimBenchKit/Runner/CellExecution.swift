@@ -197,8 +197,9 @@ public enum CellExecution {
     /// Recorded retire→free latencies into the result.
     static func record(_ recorder: RetireRecorder, into result: inout CellResult) {
         let (samples, overflow) = recorder.collected()
-        let summary = LatencySummary(samples: samples)
+        let summary = LatencySummary(samples: samples, ladder: ResultsSchema.latencyQuantiles)
         result.retireFreeSamples = summary.count
+        result.retireFreeQuantiles = summary.quantiles
         if summary.count > 0 {
             result.retireFreeP50 = summary.p50
             result.retireFreeP99 = summary.p99

@@ -100,6 +100,9 @@ final class CellHarness<R: Reclaimer>: @unchecked Sendable {
             result.latencyP50 = Double(tally.latency.valueAtPercentile(50))
             result.latencyP99 = Double(tally.latency.valueAtPercentile(99))
             result.latencyP999 = Double(tally.latency.valueAtPercentile(99.9))
+            result.latencyQuantiles = ResultsSchema.latencyQuantiles.map { fraction in
+                fraction >= 1 ? Double(tally.latency.max) : Double(tally.latency.valueAtPercentile(fraction * 100))
+            }
         }
         if tally.sleeps > 0 { result.achievedSleepMicros = Double(tally.sleptNanoseconds) / Double(tally.sleeps) / 1000 }
         summarizeMemory(&result)

@@ -96,6 +96,10 @@ public struct CellResult: Codable, Sendable, Equatable {
     public var retireFreeP999: Double = 0
     public var retireFreeMax: Double = 0
     public var retireFreeSamples: Int = 0
+    /// Values at `ResultsSchema.latencyQuantiles` (latency.csv): sampled per-operation
+    /// latency and, in reclaim-latency cells, retire → free. Empty when not measured.
+    public var latencyQuantiles: [Double] = []
+    public var retireFreeQuantiles: [Double] = []
     public var unreclaimedPeak: UInt64 = 0
     public var unreclaimedAverage: Double = 0
     public var allocatedPeakBytes: Int = 0

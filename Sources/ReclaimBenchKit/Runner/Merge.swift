@@ -40,7 +40,7 @@ public enum Merge {
             }
         }
         // Rows, in plan order.
-        var rows: [(index: Int, row: String)] = [], series: [String] = []
+        var rows: [(index: Int, row: String)] = [], series: [String] = [], latency: [String] = []
         for input in inputs {
             let folder = URL(fileURLWithPath: input)
             let runs = try CSVFile.read(folder.appendingPathComponent(ResultsFolder.runsFile), expecting: ResultsSchema.runColumns)
@@ -48,10 +48,12 @@ public enum Merge {
             for (position, line) in runs.lines.enumerated() { rows.append((Int(runs.rows[position][cell]) ?? 0, line)) }
             let points = try CSVFile.read(folder.appendingPathComponent(ResultsFolder.seriesFile), expecting: ResultsSchema.seriesColumns)
             series += points.lines
+            let quantiles = try CSVFile.read(folder.appendingPathComponent(ResultsFolder.latencyFile), expecting: ResultsSchema.latencyColumns)
+            latency += quantiles.lines
         }
         rows.sort { $0.index < $1.index }
         let folder = try ResultsFolder(creating: out)
-        try folder.append(rows: rows.map(\.row), seriesRows: series)
+        try folder.append(rows: rows.map(\.row), seriesRows: series, latencyRows: latency)
         var merged = first
         merged.shard = nil
         merged.command = command

@@ -2,14 +2,16 @@ import Foundation
 
 /// A run's output folder. Created once (an existing folder is never overwritten); runs.csv
 /// is rewritten through a temporary file and a rename after every cell, so it always holds
-/// whole rows of finished cells; series.csv gets each cell's block in one append, before
-/// its row appears in runs.csv; manifest.json is replaced the same way.
+/// whole rows of finished cells; series.csv and latency.csv get each cell's block in one
+/// append, before its row appears in runs.csv; manifest.json is replaced the same way.
 public final class ResultsFolder {
     public let url: URL
     private var runRows: [String] = []
     private let series: FileHandle
+    private let latency: FileHandle
 
-    public static let runsFile = "runs.csv", seriesFile = "series.csv", manifestFile = "manifest.json"
+    public static let runsFile = "runs.csv", seriesFile = "series.csv", latencyFile = "latency.csv",
+        manifestFile = "manifest.json"
 
     /// Creates `path` (and missing parents). Throws 73 when it exists or cannot be made.
     public init(creating path: String) throws(RunnerError) {
@@ -18,12 +20,17 @@ public final class ResultsFolder {
         if files.fileExists(atPath: url.path) {
             throw RunnerError(.cannotCreate, "\(url.path) exists; refusing to overwrite earlier results (choose another --out)")
         }
+        func open(_ name: String, header: [String]) throws -> FileHandle {
+            let fileURL = url.appendingPathComponent(name)
+            try (header.joined(separator: ",") + "\n").write(to: fileURL, atomically: true, encoding: .utf8)
+            let handle = try FileHandle(forWritingTo: fileURL)
+            handle.seekToEndOfFile()
+            return handle
+        }
         do {
             try files.createDirectory(at: url, withIntermediateDirectories: true)
-            let seriesURL = url.appendingPathComponent(Self.seriesFile)
-            try (ResultsSchema.seriesColumns.joined(separator: ",") + "\n").write(to: seriesURL, atomically: true, encoding: .utf8)
-            series = try FileHandle(forWritingTo: seriesURL)
-            series.seekToEndOfFile()
+            series = try open(Self.seriesFile, header: ResultsSchema.seriesColumns)
+            latency = try open(Self.latencyFile, header: ResultsSchema.latencyColumns)
         } catch {
             throw RunnerError(.cannotCreate, "cannot create results folder \(url.path): \(error.localizedDescription)")
         }
@@ -31,24 +38,32 @@ public final class ResultsFolder {
         try writeRuns()
     }
 
-    deinit { try? series.close() }
-
-    /// Adds one finished cell: its series block first, then its row.
-    public func append(row: String, seriesRows: [String]) throws(RunnerError) {
-        try append(rows: [row], seriesRows: seriesRows)
+    deinit {
+        try? series.close()
+        try? latency.close()
     }
 
-    /// Adds finished cells (merge): their series first, then their rows, in one rewrite.
-    public func append(rows: [String], seriesRows: [String]) throws(RunnerError) {
-        if !seriesRows.isEmpty {
-            do {
-                try series.write(contentsOf: Data((seriesRows.joined(separator: "\n") + "\n").utf8))
-            } catch {
-                throw RunnerError(.io, "cannot write \(url.appendingPathComponent(Self.seriesFile).path): \(error.localizedDescription)")
-            }
-        }
+    /// Adds one finished cell: its series and latency blocks first, then its row.
+    public func append(row: String, seriesRows: [String], latencyRows: [String]) throws(RunnerError) {
+        try append(rows: [row], seriesRows: seriesRows, latencyRows: latencyRows)
+    }
+
+    /// Adds finished cells (merge): their series and latency blocks first, then their rows,
+    /// in one rewrite.
+    public func append(rows: [String], seriesRows: [String], latencyRows: [String]) throws(RunnerError) {
+        try append(seriesRows, to: series, named: Self.seriesFile)
+        try append(latencyRows, to: latency, named: Self.latencyFile)
         runRows += rows
         try writeRuns()
+    }
+
+    private func append(_ lines: [String], to handle: FileHandle, named name: String) throws(RunnerError) {
+        guard !lines.isEmpty else { return }
+        do {
+            try handle.write(contentsOf: Data((lines.joined(separator: "\n") + "\n").utf8))
+        } catch {
+            throw RunnerError(.io, "cannot write \(url.appendingPathComponent(name).path): \(error.localizedDescription)")
+        }
     }
 
     public var rowCount: Int { runRows.count }

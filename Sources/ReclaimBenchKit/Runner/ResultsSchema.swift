@@ -22,6 +22,24 @@ public enum ResultsSchema {
         "allocated_bytes", "resident_bytes",
     ]
 
+    public static let latencyColumns = [
+        "run_id", "cell", "scheme", "structure", "workload", "threads", "repetition", "metric", "quantile", "value_ns",
+    ]
+
+    /// The fractions latency.csv gives each distribution at: enough for a CDF on a log axis
+    /// whose tail (99 % and beyond) is legible. 1 is the maximum.
+    public static let latencyQuantiles: [Double] = [
+        0.001, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 0.9999, 1,
+    ]
+
+    /// The distributions latency.csv holds, by `metric`.
+    public enum LatencyMetric: String, CaseIterable, Sendable {
+        /// Sampled per-operation latency (every cell that ran operations).
+        case operation
+        /// Retire → free (reclaim-latency cells).
+        case retireFree = "retire_free"
+    }
+
     /// Every `seriesStride`-th sampler point goes to series.csv (10 ms); aggregates use all.
     public static let seriesStride = 10
 
@@ -54,6 +72,17 @@ public enum ResultsSchema {
             number(result.memorySlopeBytesPerSecond), result.memoryVerdict, result.note,
         ]
         return fields.map(CSV.escape).joined(separator: ",")
+    }
+
+    public static func latencyRows(runID: String, spec: CellSpec, result: CellResult) -> [String] {
+        let keys = [runID, String(spec.index), spec.scheme.rawValue, spec.structure.rawValue, spec.workload.rawValue,
+                    String(spec.threads), String(spec.repetition)]
+        let distributions: [(LatencyMetric, [Double])] = [(.operation, result.latencyQuantiles), (.retireFree, result.retireFreeQuantiles)]
+        return distributions.flatMap { metric, values in
+            zip(latencyQuantiles, values).map { fraction, value in
+                (keys + [metric.rawValue, number(fraction), number(value)]).map(CSV.escape).joined(separator: ",")
+            }
+        }
     }
 
     public static func seriesRows(runID: String, spec: CellSpec, result: CellResult) -> [String] {

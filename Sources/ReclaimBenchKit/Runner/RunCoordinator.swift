@@ -25,6 +25,8 @@ public struct RunSummary: Sendable {
     public var completed: Int
     public var planned: Int
     public var interrupted: Bool
+    /// Why the charts and report.html could not be drawn (the CSV files are whole either way).
+    public var reportError: RunnerError?
 }
 
 /// The runner: plans the matrix, creates the results folder, runs every cell through an
@@ -81,7 +83,8 @@ public struct RunCoordinator {
                 break
             }
             try folder.append(row: ResultsSchema.runRow(runID: runID, preset: options.preset, spec: spec, result: result),
-                              seriesRows: ResultsSchema.seriesRows(runID: runID, spec: spec, result: result))
+                              seriesRows: ResultsSchema.seriesRows(runID: runID, spec: spec, result: result),
+                              latencyRows: ResultsSchema.latencyRows(runID: runID, spec: spec, result: result))
             completed += 1
             manifest.cellsCompleted = completed
         }
@@ -91,7 +94,17 @@ public struct RunCoordinator {
         try folder.writeManifest(manifest)
         progress(interruption.map { "\($0); kept \(completed) finished cell(s) in \(folder.url.path)" }
             ?? "done: \(completed) cell(s) in \(folder.url.path)")
-        return RunSummary(folder: folder.url, completed: completed, planned: plan.cells.count, interrupted: interruption != nil)
+        var summary = RunSummary(folder: folder.url, completed: completed, planned: plan.cells.count, interrupted: interruption != nil)
+        // Charts and the report, from the files just written (an interrupted run charts what
+        // it finished).
+        do {
+            let report = try ReportPage.write(try ResultSet(folder: folder.url.path), to: folder.url)
+            progress("report: \(report.path)")
+        } catch {
+            summary.reportError = error
+            progress("charts and report not written: \(error.message)")
+        }
+        return summary
     }
 
     func progressLine(position: Int, of total: Int, spec: CellSpec, started: Date) -> String {

@@ -5,6 +5,8 @@ public struct RunnerError: Error, CustomStringConvertible, Equatable, Sendable {
         case usage = 64
         /// EX_DATAERR: bad input data (shards that do not belong together, a broken CSV).
         case data = 65
+        /// EX_NOINPUT: an input folder or file is not there.
+        case noInput = 66
         /// EX_CANTCREAT: the output cannot be created (exists, not writable).
         case cannotCreate = 73
         /// EX_IOERR: writing failed midway.

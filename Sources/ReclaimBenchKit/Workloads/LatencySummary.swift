@@ -5,9 +5,11 @@ public struct LatencySummary: Sendable, CustomStringConvertible {
     public var p99: Double
     public var p999: Double
     public var max: Double
+    /// The value at each of `ladder`'s fractions (empty when there are no samples).
+    public var quantiles: [Double]
 
-    /// Nearest-rank percentiles of `samples` (sorted here).
-    public init(samples: [UInt64]) {
+    /// Nearest-rank percentiles of `samples` (sorted here), and the values at `ladder`.
+    public init(samples: [UInt64], ladder: [Double] = []) {
         let sorted = samples.sorted()
         count = sorted.count
         func rank(_ fraction: Double) -> Double {
@@ -15,6 +17,7 @@ public struct LatencySummary: Sendable, CustomStringConvertible {
             let index = Swift.min(sorted.count - 1, Swift.max(0, Int((fraction * Double(sorted.count)).rounded(.up)) - 1))
             return Double(sorted[index])
         }
+        quantiles = sorted.isEmpty ? [] : ladder.map(rank)
         p50 = rank(0.50)
         p99 = rank(0.99)
         p999 = rank(0.999)
