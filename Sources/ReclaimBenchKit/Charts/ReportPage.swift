@@ -26,7 +26,7 @@ public enum ReportPage {
     }
 
     static let style = """
-        body { font-family: Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; padding: 0 1em; }
+        body { font-family: Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1240px; color: #222; padding: 0 1em; }
         h1 { font-size: 1.6em; margin-bottom: 0.2em; }
         h2 { margin-top: 2em; border-bottom: 1px solid #ccc; padding-bottom: 0.2em; }
         table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.9em; }
@@ -37,9 +37,10 @@ public enum ReportPage {
         .banner.reference { background: #e8f4ea; border: 1px solid #9c9; }
         .banner.quick { background: #fff4d6; border: 1px solid #e0b84c; }
         .banner.incomplete { background: #fde8e8; border: 1px solid #d99; }
-        figure { margin: 1.5em 0; }
-        figure img { max-width: 100%; border: 1px solid #eee; }
-        figcaption { font-size: 0.9em; color: #444; max-width: 760px; }
+        .figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 1.2em; }
+        figure { margin: 0; }
+        figure img { width: 100%; height: auto; border: 1px solid #eee; }
+        figcaption { font-size: 0.85em; color: #444; }
         code { background: #f4f4f4; padding: 0 0.2em; }
         """
 
@@ -63,7 +64,7 @@ public enum ReportPage {
             """
         if manifest.preset == .full {
             let repetitions = Set(results.runs.map { $0["repetition"] }).count
-            html += "<p class=\"banner reference\"><strong>Full preset: a reference run.</strong> \(repetitions) repetitions of \(manifest.cellsCompleted) cells in all, each cell in its own process.</p>\n"
+            html += "<p class=\"banner reference\"><strong>Full preset (reference settings).</strong> \(repetitions) repetitions, \(manifest.cellsCompleted) cells in all, each in its own process; made by <code>\(escape(manifest.command.joined(separator: " ")))</code>.</p>\n"
         } else {
             html += "<p class=\"banner quick\"><strong>\(escape(results.presetLabel)).</strong> Short windows and one repetition: use it to see that everything runs, not to choose a scheme. The committed reference runs are full-preset runs.</p>\n"
         }
@@ -80,11 +81,12 @@ public enum ReportPage {
         var sections: [String] = []
         for figure in figures where !sections.contains(figure.section) { sections.append(figure.section) }
         for section in sections {
-            html += "<h2>\(escape(section))</h2>\n"
+            html += "<h2>\(escape(section))</h2>\n<div class=\"figures\">\n"
             for figure in figures where figure.section == section {
                 html += "<figure><img src=\"charts/\(escape(figure.file))\" alt=\"\(escape(figure.chart.title))\" width=\"\(Int(figure.chart.width))\" height=\"\(Int(figure.chart.height))\">\n"
                 html += "<figcaption>\(escape(figure.caption))</figcaption></figure>\n"
             }
+            html += "</div>\n"
         }
         if figures.isEmpty { html += "<p>No chart: the results hold no rows the charts draw.</p>\n" }
 
@@ -109,7 +111,7 @@ public enum ReportPage {
 
     static func manifestRows(_ manifest: Manifest) -> [[String]] {
         [
-            ["run", manifest.runID], ["status", manifest.status], ["preset", "\(manifest.preset.rawValue) — \(manifest.label)"],
+            ["run", manifest.runID], ["status", manifest.status], ["preset", manifest.label],
             ["command", manifest.command.joined(separator: " ")],
             ["commit", manifest.gitCommit + (manifest.gitDirty ? " (uncommitted changes)" : "")],
             ["swift", manifest.swiftVersion], ["build", manifest.build], ["cpu", manifest.cpuModel],
