@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: build in release, list the schemes, run the default matrix (the quick
 # preset: every scheme × the three workloads, a few minutes on two cores) into
-# results/<UTC time>-quick/ (runs.csv, series.csv, manifest.json), and summarize it.
+# results/<UTC time>-quick/ (runs.csv, series.csv, latency.csv, manifest.json, charts/,
+# report.html), and summarize it.
 # Extra arguments go to `reclaim-bench run` (for example: --preset full).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,3 +15,4 @@ echo
 .build/release/reclaim-bench summarize "$folder" || true
 echo
 echo "results: $folder"
+echo "report:  $folder/report.html"
