@@ -18,7 +18,8 @@
 //   I3. A protection moves only thread slot → hand-off record, and the record is written
 //       before the thread slot is cleared; scans read every thread slot before any
 //       hand-off record. So a scan that misses the protection in its old place finds it in
-//       the new one.
+//       the new one, and synchronize(), which waits for slots to change, must look for a
+//       changed thread slot's address in the hand-off records once more (see there).
 //   I4. A thread's retire list holds fewer than max(threshold, 2H) + H + (nodes retired
 //       inside one guard) nodes (H = slots registered): at its outermost guard exit it
 //       scans once the list reaches max(threshold, 2H), and at most H survive a scan.
@@ -152,14 +153,58 @@ public final class HazardPointerDomain: Reclaimer, @unchecked Sendable {
         notePending()
     }
 
-    /// Waits until every protection that existed when called has ended (each non-empty
-    /// slot changed). New protections cannot reach a node unlinked before the call (HP-E1).
+    /// Waits until every protection that existed when called has ended. New protections
+    /// cannot reach a node unlinked before the call (HP-E1).
+    ///
+    /// A changed thread slot does not mean its protection ended: `detach` may have moved it
+    /// into a hand-off record (I3) after this pass read the records. So once every thread
+    /// slot seen busy has changed, the hand-off records are read again and every one that
+    /// holds an address seen in a thread slot is waited for too. One more pass suffices: a
+    /// protection moves at most once, thread slot → record, and the record is written
+    /// before the slot is cleared (HP-E3), so the acquire load that saw the slot change
+    /// makes the record's value visible to the second pass. (Waiting on a record that
+    /// holds a newer protection of the same address only makes the wait longer.) The
+    /// first version waited on slot changes alone; the torture test's deferred hand-offs
+    /// caught it freeing a handed-off node within half a second.
     public func synchronize() {
         ThreadParticipants.trapIfInsideGuard("synchronize()", scheme: Self.descriptor.id)
         atomicMemoryFence(ordering: .sequentiallyConsistent)  // ORDERING[HP-E1]
         var busy: [(HazardRecord, Int, UInt)] = []
         forEachSlot { record, index, value in busy.append((record, index, value)) }
-        for (record, index, value) in busy {
+        let threadSlotValues = Set(busy.lazy.filter { !$0.0.isHandOffRecord }.map(\.2))
+        waitForChange(busy)
+        guard !threadSlotValues.isEmpty else { return }
+        var moved: [(HazardRecord, Int, UInt)] = []
+        handOffRecords.forEach { record in
+            let record = unsafeDowncast(record, to: HazardRecord.self)
+            // ORDERING[HP-E3]: acquire; the thread-slot loads above saw the clear that
+            // followed the record's store.
+            let value = record.slots[0].load(ordering: .acquiring)
+            if value != 0 && threadSlotValues.contains(value) { moved.append((record, 0, value)) }
+        }
+        waitForChange(moved)
+    }
+
+    /// Waits until no slot and no hand-off record holds `node`. Each pass reads every
+    /// thread slot before any hand-off record (I3), so a protection that moves during a
+    /// pass is seen in one place or the other; the node is unlinked, so no new protection
+    /// of it survives validation (HP-E1), and only a transient one can appear.
+    public func synchronize(waitingFor node: UnsafeMutableRawPointer) {
+        ThreadParticipants.trapIfInsideGuard("synchronize(waitingFor:)", scheme: Self.descriptor.id)
+        let target = UInt(bitPattern: node)
+        var backoff = Backoff()
+        while true {
+            atomicMemoryFence(ordering: .sequentiallyConsistent)  // ORDERING[HP-E1]
+            var held = false
+            forEachSlot { _, _, value in if value == target { held = true } }
+            if !held { return }
+            backoff.wait()
+        }
+    }
+
+    /// Spins (with backoff) until each listed slot no longer holds the listed value.
+    func waitForChange(_ slots: [(HazardRecord, Int, UInt)]) {
+        for (record, index, value) in slots {
             var backoff = Backoff()
             // ORDERING[HP-E2]: acquire pairs with the release that cleared the slot.
             while record.slots[index].load(ordering: .acquiring) == value { backoff.wait() }
@@ -291,7 +336,7 @@ public final class HazardPointerDomain: Reclaimer, @unchecked Sendable {
     /// A free hand-off record, claimed or newly published.
     func claimHandOffRecord() -> HazardRecord {
         handOffRecords.claim(HazardRecord.self, where: { _ in true }) ?? {
-            let record = HazardRecord(domain: self, slots: 1)
+            let record = HazardRecord(domain: self, slots: 1, handOff: true)
             handOffRecords.publish(record)
             return record
         }()

@@ -21,9 +21,12 @@ final class HazardRecord: ParticipantRecord, @unchecked Sendable {
     let domainScanPeriod: UInt64
     /// SAFETY: records die with their domain's registry, inside the domain's deinit.
     @usableFromInline unowned(unsafe) let domain: HazardPointerDomain
+    /// A domain-owned hand-off record (one slot), not a thread's.
+    let isHandOffRecord: Bool
 
-    init(domain: HazardPointerDomain, slots count: Int) {
+    init(domain: HazardPointerDomain, slots count: Int, handOff: Bool = false) {
         self.domain = domain
+        isHandOffRecord = handOff
         slotCapacity = count
         domainScanPeriod = domain.scanPeriodNanoseconds
         let hot = HotHeader.allocate(schemeBytes: count * MemoryLayout<Atomic<UInt>>.stride)

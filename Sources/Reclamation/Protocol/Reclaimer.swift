@@ -76,6 +76,13 @@ public protocol Reclaimer: AnyObject, Sendable {
     /// `.blockingSynchronize`.
     func synchronize()
 
+    /// Waits until no protection that existed when it was called holds `node`, which the
+    /// caller has unlinked (the kernel's `hazptr_synchronize`). Hazard pointers wait for
+    /// that one address only, so a reader that keeps re-protecting a still-linked node
+    /// cannot hold the call up; the other schemes wait for a whole grace period
+    /// (`synchronize()`). Same traps as `synchronize()`.
+    func synchronize(waitingFor node: UnsafeMutableRawPointer)
+
     /// Waits until every deferred free queued before the call has run. Traps inside a guard.
     func barrier()
 
@@ -187,4 +194,6 @@ extension Reclaimer where HandOff == UnsupportedHandOff {
 }
 
 extension Reclaimer {
+    /// A whole grace period covers any one node.
+    public func synchronize(waitingFor node: UnsafeMutableRawPointer) { synchronize() }
 }
