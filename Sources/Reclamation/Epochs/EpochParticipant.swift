@@ -27,7 +27,11 @@ public struct EpochParticipant: ReclaimerParticipant, ~Copyable {
         if depth == 0 {
             // ORDERING[EBR-E1]: relaxed read: a stale epoch only holds the advance back.
             let epoch = globalEpoch.pointee.load(ordering: .relaxed)
-            localEpoch.pointee.store((epoch &<< 1) | 1, ordering: .relaxed)
+            // ORDERING[EBR-E2]: release, not relaxed (the same mov on x86): an advancer
+            // whose acquire load reads this pin rather than the unpin before it must still
+            // synchronize with the previous guard's accesses — C++20 release sequences no
+            // longer include the releasing thread's later plain stores.
+            localEpoch.pointee.store((epoch &<< 1) | 1, ordering: .releasing)
             // ORDERING[EBR-E1]: pairs with the fences in tag() and tryAdvance():
             // the pin is visible before any link this guard reads.
             atomicMemoryFence(ordering: .sequentiallyConsistent)

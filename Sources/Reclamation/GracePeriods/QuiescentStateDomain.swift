@@ -166,7 +166,11 @@ public final class QuiescentStateDomain: Reclaimer, @unchecked Sendable {
     func comeOnline(_ record: QuiescentStateRecord) {
         // ORDERING[GP-E1]: acquire; the thread starts from the newest grace period.
         let current = core.counter.pointee.load(ordering: .acquiring)
-        record.word.pointee.store(current, ordering: .relaxed)  // ORDERING[QS-E2]: the fence below orders it
+        // ORDERING[QS-E2][GP-E2]: release (a plain mov on x86) so that a reclaimer whose
+        // acquire load reads this word, not the offline 0 before it, still synchronizes
+        // with what the thread did before (C++20 release sequences end at a plain store);
+        // the fence below orders it before the thread's next link reads.
+        record.word.pointee.store(current, ordering: .releasing)
         atomicMemoryFence(ordering: .sequentiallyConsistent)  // ORDERING[QS-E2][GP-E3]
     }
 

@@ -289,7 +289,10 @@ public struct ReadCopyUpdateParticipant: ReclaimerParticipant, ~Copyable {
         if depth == 0 {
             // ORDERING[RCU-E1][GP-E1]: acquire pairs with start()'s increment.
             let current = counter.pointee.load(ordering: .acquiring)
-            word.pointee.store(current, ordering: .relaxed)  // ORDERING[RCU-E1]: the barrier below + membarrier
+            // ORDERING[RCU-E1][GP-E2]: release (a plain mov on x86), as qsbr's comeOnline:
+            // the previous section's accesses stay ordered before a reclaimer that reads
+            // this word; the barrier below + membarrier order it before this section's reads.
+            word.pointee.store(current, ordering: .releasing)
             rs_compiler_barrier()  // ORDERING[RCU-E1][GP-E3]: pairs with membarrier in completedThrough()
         }
         hot.guardDepth = depth &+ 1
