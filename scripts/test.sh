@@ -7,8 +7,8 @@
 #   build + tests (debug)         10 min   see README
 #   build + tests (release)        8 min   (optimizer-only bugs: one was a miscompiled
 #                                           escaping pointer, one an elided malloc)
-#   ASan build + tests (system)    8 min
-#   TSan build + tests (system)    9 min
+#   ASan build + tests (system)    7 min   } the sanitizer runs: 15 min together
+#   TSan build + tests (system)    8 min   }
 #
 # Sanitizer builds leave jemalloc out (RECLAIMBENCH_ALLOCATOR=system, see Package.swift):
 # the sanitizers own malloc. `--quick` runs only the first stage.
@@ -34,6 +34,6 @@ if [ "${1:-}" = "--quick" ]; then exit 0; fi
 stage "tests (release build)" 480 swift test -c release
 
 export RECLAIMBENCH_ALLOCATOR=system SWIFT_BACKTRACE=enable=no
-stage "tests under AddressSanitizer" 480 env ASAN_OPTIONS=detect_leaks=0 \
+stage "tests under AddressSanitizer" 420 env ASAN_OPTIONS=detect_leaks=0 \
     swift test --sanitize=address --scratch-path .build-asan
-stage "tests under ThreadSanitizer" 540 swift test --sanitize=thread --scratch-path .build-tsan
+stage "tests under ThreadSanitizer" 480 swift test --sanitize=thread --scratch-path .build-tsan

@@ -367,25 +367,25 @@ extension ReclaimBench {
         var listPlanted = false
         @Option(parsing: .unconditional, help: "Reader threads; negative: a multiple of the online CPUs (-4: 4 × CPUs, overcommit).")
         var readers: Int = -1
-        @Option(name: .customLong("fake-writers"), help: "Threads that retire extra, never-published nodes.")
+        @Option(name: .customLong("fake-writers"), parsing: .unconditional, help: "Threads that retire extra, never-published nodes.")
         var fakeWriters: Int = 1
-        @Option(help: "Seconds to run.")
+        @Option(parsing: .unconditional, help: "Seconds to run.")
         var duration: Double = 10
-        @Option(name: .customLong("stat-interval"), help: "Seconds between progress lines (0: none); a writer with no replacement in one fails the run.")
+        @Option(name: .customLong("stat-interval"), parsing: .unconditional, help: "Seconds between progress lines (0: none); a writer with no replacement in one fails the run.")
         var statInterval: Double = 5
-        @Option(name: .customLong("reader-sleep-us"), help: "A reader sleeps this long inside its guard on about one read in 256 (0: never).")
+        @Option(name: .customLong("reader-sleep-us"), parsing: .unconditional, help: "A reader sleeps this long inside its guard on about one read in 256 (0: never).")
         var readerSleepUs: Int = 50
-        @Option(name: .customLong("defer-modulus"), help: "One protection in N is deferred: handed off or held long (0: never).")
+        @Option(name: .customLong("defer-modulus"), parsing: .unconditional, help: "One protection in N is deferred: handed off or held long (0: never).")
         var deferModulus: Int = 64
-        @Option(name: .customLong("release-thread-ms"), help: "How long a deferred protection is kept at least.")
+        @Option(name: .customLong("release-thread-ms"), parsing: .unconditional, help: "How long a deferred protection is kept at least.")
         var releaseThreadMs: Double = 1
-        @Option(name: .customLong("churn-ms"), help: "Readers leave and new threads register every N ms (0: never).")
+        @Option(name: .customLong("churn-ms"), parsing: .unconditional, help: "Readers leave and new threads register every N ms (0: never).")
         var churnMs: Double = 0
-        @Option(help: "Run N s, pause, check that every object but the current one is back in the pool, resume (0: off).")
+        @Option(parsing: .unconditional, help: "Run N s, pause, check that every object but the current one is back in the pool, resume (0: off).")
         var stutter: Double = 0
-        @Option(name: .customLong("writer-interval-us"), help: "The writer waits up to N µs between replacements.")
+        @Option(name: .customLong("writer-interval-us"), parsing: .unconditional, help: "The writer waits up to N µs between replacements.")
         var writerIntervalUs: Int = 100
-        @Option(name: .customLong("pipe-length"), help: "Grace periods before an object returns to the pool.")
+        @Option(name: .customLong("pipe-length"), parsing: .unconditional, help: "Grace periods before an object returns to the pool.")
         var pipeLength: Int = 10
         @Option(help: "Seed of every thread's random choices.")
         var seed: UInt64 = 1

@@ -43,6 +43,10 @@ struct TortureTests {
         // Every age recorded is 0 or 1, and every read recorded one.
         #expect(report.pipe.dropFirst(2).allSatisfy { $0 == 0 })
         #expect(report.pipe.reduce(0, +) == report.counts.directReleased)
+        // Every protection found an object (the first is published before the readers
+        // start) and went one way or the other.
+        #expect(report.counts.emptyReads == 0)
+        #expect(report.reads == report.counts.directAcquired + report.counts.deferredAcquired)
         #expect(report.counts.imbalance == nil)
         #expect(report.carriersMade == report.carriersFreed)
         #expect(report.objectsInPoolAtEnd == report.objects)

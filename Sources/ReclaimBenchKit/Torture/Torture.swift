@@ -145,6 +145,7 @@ final class TortureRun<R: Reclaimer>: @unchecked Sendable {
     func run() -> TortureReport {
         if planted { installPlantedHook() }
         defer { if planted { PlantedYield.remove() } }
+        publishFirstObject()
         // The release thread does not pause: a reader may hand it a protection just before
         // pausing, and the writer's last synchronize() before its own pause waits for that.
         let pausable = 1 + readerCount + options.fakeWriters
@@ -164,6 +165,15 @@ final class TortureRun<R: Reclaimer>: @unchecked Sendable {
         writer.join()
         finish()
         return report()
+    }
+
+    /// Publishes the first object before any reader starts, so that no read finds the
+    /// root empty.
+    func publishFirstObject() {
+        let participant = domain.register(slots: 1)
+        guard let object = state.takeFromPool() else { return }
+        let carrier = newCarrier(object: object)
+        participant.withGuard { guardian in guardian.store(rootLink, TaggedNode(carrier), .releasing) }
     }
 
     /// The main thread: stat lines, the writer-progress check, stutter, until the duration.
@@ -515,7 +525,8 @@ final class TortureRun<R: Reclaimer>: @unchecked Sendable {
             var handed = false, direct = false
             participant.withGuard { guardian in
                 let current = guardian.protect(rootLink, slot: 0)
-                guard let node = current.node, let snapshot = check(node, context: "after protect", counts: &counts) else { return }
+                guard let node = current.node else { counts.emptyReads += 1; return }
+                guard let snapshot = check(node, context: "after protect", counts: &counts) else { return }
                 for _ in 0..<spin { rs_cpu_relax() }
                 if sleepNow {
                     let before = Sampler.nowNanoseconds()

@@ -183,6 +183,9 @@ public struct TortureCounts: Sendable, Equatable {
     public var longAcquired = 0, longReleased = 0
     /// Checks of a protected carrier and its object (after protect, during holds, before release).
     public var checks = 0
+    /// Protections that found the root empty (none expected: the first object is
+    /// published before the readers start).
+    public var emptyReads = 0
     public var syncGracePeriods = 0
     public var asyncRetires = 0
     public var stutterChecks = 0
@@ -205,6 +208,7 @@ public struct TortureCounts: Sendable, Equatable {
         deferredAcquired += other.deferredAcquired; deferredReleased += other.deferredReleased
         longAcquired += other.longAcquired; longReleased += other.longReleased
         checks += other.checks
+        emptyReads += other.emptyReads
         syncGracePeriods += other.syncGracePeriods; asyncRetires += other.asyncRetires
         stutterChecks += other.stutterChecks; churnedThreads += other.churnedThreads
         sleeps += other.sleeps; sleptNanoseconds += other.sleptNanoseconds

@@ -13,7 +13,8 @@ extension TortureReport {
         lines.append("parameters: \(parameters)")
         lines.append("Reader Pipe: " + pipe.map(String.init).joined(separator: " ")
                      + "   (reads that saw age 0, 1, …, \(pipe.count - 2), ≥ \(pipe.count - 1); any read past age 1 fails)")
-        lines.append("reads: \(reads) protections, \(counts.checks) checks of a protected node and its object, \(pipe.reduce(0, +)) ages recorded")
+        lines.append("reads: \(reads) protections, \(counts.checks) checks of a protected node and its object, \(pipe.reduce(0, +)) ages recorded"
+                     + (counts.emptyReads > 0 ? ", \(counts.emptyReads) found the root empty" : ""))
         lines.append("acquire/release: direct \(counts.directAcquired)/\(counts.directReleased), "
                      + "deferred (hand-off) \(counts.deferredAcquired)/\(counts.deferredReleased), "
                      + "long-held \(counts.longAcquired)/\(counts.longReleased) (long-held ones are also direct)")
