@@ -38,7 +38,8 @@ struct TortureEndChecksTests {
         // with no replacement fails the run long before the 60 s bound.
         let report = try Torture.run(PlantedDomain<AllocatesOnRead>.self, options: Self.options(duration: 60, statInterval: 0.2), planted: true)
         #expect(report.failure?.kind == .writerStarved, "\(report.render())")
-        #expect(report.replacements == report.objects)
+        // The first object is published before the writer starts; it replaces the rest.
+        #expect(report.replacements == report.objects - 1)
     }
 
     @Test("control: the same base with a fault torture does not look at passes, every object back in the pool")

@@ -123,6 +123,8 @@ final class TortureRun<R: Reclaimer>: @unchecked Sendable {
     /// The writer is inside synchronize(): it makes no replacements until the protections
     /// that existed when it was called end, so holds stop waiting for replacements.
     let writerSynchronizing = Atomic<Bool>(false)
+    /// Protections detached and not yet released (a stutter pause waits for zero).
+    let handOffsInFlight = Atomic<Int>(0)
     let statLines = Locked<[String]>([])
 
     init(domain: R, options: TortureOptions, planted: Bool, progress: @escaping @Sendable (String) -> Void) {
@@ -244,7 +246,10 @@ final class TortureRun<R: Reclaimer>: @unchecked Sendable {
     /// checks that it is there.
     func stutterPause(participant: borrowing R.Participant, pausable: Int, number: Int) {
         paused.store(true, ordering: .sequentiallyConsistent)  // ORDERING: threads poll it between operations
-        while pausedThreads.load(ordering: .acquiring) < pausable && !state.stopping {
+        // Every pausable thread is paused, and the release thread (which hurries during a
+        // pause) has released every hand-off: nothing holds an object back.
+        while (pausedThreads.load(ordering: .acquiring) < pausable || handOffsInFlight.load(ordering: .acquiring) > 0)
+                && !state.stopping {
             participant.whileOffline { TortureClock.sleep(microseconds: 200) }
         }
         if !state.stopping {
@@ -536,6 +541,7 @@ final class TortureRun<R: Reclaimer>: @unchecked Sendable {
                 }
                 if deferNow && handsOff {
                     let token = guardian.detach(slot: 0)
+                    handOffsInFlight.add(1, ordering: .relaxed)  // ORDERING: the queue's lock orders the rest
                     counts.deferredAcquired += 1
                     handed = true
                     let box = HandOffBox<R>(
@@ -679,6 +685,8 @@ final class TortureRun<R: Reclaimer>: @unchecked Sendable {
                     || (elapsed >= minimum && (replacements - box.replacementsAtDetach >= options.holdReplacements || writerWaits))
                 if hurry || !valid || over {
                     domain.release(box.token.take()!)
+                    // ORDERING: release; the supervisor's acquire load sees the release's effects.
+                    handOffsInFlight.subtract(1, ordering: .releasing)
                     released += 1
                 } else {
                     kept.append(box)
