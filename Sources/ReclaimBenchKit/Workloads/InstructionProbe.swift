@@ -1,0 +1,134 @@
+import LockFreeStructures
+import Reclamation
+
+/// A fixed number of single-thread operations in one `@inline(never)` loop per kind, for
+/// counting instructions under `valgrind --tool=callgrind --toggle-collect=<loop>`
+/// (scripts/instruction-check.sh). Instruction counts do not drift with the machine's
+/// load or clock, so they can gate CI where wall-clock times cannot: a hot path that lost
+/// its specialization (`@inlinable` removed, an existential slipped in) costs 7–20× the
+/// instructions, allocation or not.
+///
+/// Setup (domain, nodes, prefill) happens outside the loops, so only the loop is counted.
+public enum InstructionProbe {
+    public enum Operation: String, CaseIterable, Sendable {
+        /// guard + protect + read one node + guard end + quiescent state (refscale's
+        /// read-side cost), over a 1024-slot table.
+        case read
+        /// `contains` on a 1024-bucket hash map prefilled with every even key of 0..<2048,
+        /// keys 0, 1, 2, … in turn: one hit and one miss out of two.
+        case lookup
+
+        /// The loop's symbol stem, for callgrind's `--toggle-collect`.
+        public var loopSymbol: String {
+            switch self {
+            case .read: "countedReadLoop"
+            case .lookup: "countedLookupLoop"
+            }
+        }
+    }
+
+    /// Why `operation` cannot run on `scheme`, or nil.
+    public static func unsupportedReason(_ scheme: SchemeID, _ operation: Operation) -> String? {
+        guard operation == .lookup else { return nil }
+        struct Visit: SchemeVisitor {
+            func visit<R: Reclaimer>(_ scheme: R.Type) -> String? { StructureID.hashMap.unsupportedReason(R.self) }
+        }
+        return scheme.accept(Visit())
+    }
+
+    /// Runs `count` operations; returns a checksum (so that nothing is optimized away).
+    public static func run(_ scheme: SchemeID, _ operation: Operation, count: Int) -> UInt64 {
+        struct Visit: SchemeVisitor {
+            let operation: Operation, count: Int
+            func visit<R: Reclaimer>(_ scheme: R.Type) -> UInt64 {
+                switch operation {
+                case .read: InstructionProbe.reads(R.self, count: count)
+                case .lookup: InstructionProbe.lookups(R.self, count: count)
+                }
+            }
+        }
+        return scheme.accept(Visit(operation: operation, count: count))
+    }
+
+    static func domain<R: Reclaimer>(_ scheme: R.Type) -> R {
+        do { return try R(configuration: ReclaimerConfiguration()) } catch {
+            fatalError("cannot build a \(R.descriptor.id) domain: \(error)")
+        }
+    }
+
+    static func reads<R: Reclaimer>(_ scheme: R.Type, count: Int) -> UInt64 {
+        let domain = domain(R.self)
+        let slots = 1024
+        let layout = NodeLayout(links: 0, dataBytes: 16)
+        let links = UnsafeMutablePointer<R.Link>.allocate(capacity: slots)
+        for index in 0..<slots { (links + index).initialize(to: R.Link(.null)) }
+        var checksum: UInt64 = 0
+        do {
+            let participant = domain.register(slots: 1)
+            participant.withGuard { guardian in
+                for index in 0..<slots {
+                    let node = domain.allocate(layout)
+                    node.storeBytes(of: UInt64(index), as: UInt64.self)
+                    guardian.store(links + index, TaggedNode(node), .releasing)
+                }
+            }
+            checksum = countedReadLoop(R.self, participant, links, count)
+            participant.withGuard { guardian in
+                for index in 0..<slots {
+                    let old = guardian.load(links + index, .relaxed)
+                    guardian.store(links + index, .null, .releasing)
+                    if let node = old.node { guardian.retire(node, layout) }
+                }
+            }
+        }
+        domain.drain()
+        links.deinitialize(count: slots)
+        links.deallocate()
+        return checksum
+    }
+
+    @inline(never)
+    static func countedReadLoop<R: Reclaimer>(
+        _ scheme: R.Type, _ participant: borrowing R.Participant, _ links: UnsafeMutablePointer<R.Link>, _ count: Int
+    ) -> UInt64 {
+        var sum: UInt64 = 0
+        var index = 0
+        for _ in 0..<count {
+            sum &+= participant.withGuard { guardian in
+                guard let node = guardian.protect(links + index, slot: 0).node else { return 0 }
+                return node.load(as: UInt64.self)
+            }
+            participant.quiescentState()
+            index = (index &+ 1) & 1023
+        }
+        return sum
+    }
+
+    static func lookups<R: Reclaimer>(_ scheme: R.Type, count: Int) -> UInt64 {
+        let domain = domain(R.self)
+        let map = LockFreeHashMap(domain: domain, bucketCount: 1024)
+        var checksum: UInt64 = 0
+        do {
+            let participant = domain.register(slots: LockFreeHashMap<R>.slotsNeeded)
+            for key in stride(from: 0, to: 2048, by: 2) { _ = map.insert(key, value: key, using: participant) }
+            checksum = countedLookupLoop(map, participant, count)
+            map.removeAllQuiescent(using: participant)
+        }
+        domain.drain()
+        return checksum
+    }
+
+    @inline(never)
+    static func countedLookupLoop<R: Reclaimer>(
+        _ map: LockFreeHashMap<R>, _ participant: borrowing R.Participant, _ count: Int
+    ) -> UInt64 {
+        var hits: UInt64 = 0
+        var key = 0
+        for _ in 0..<count {
+            if map.contains(key, using: participant) { hits &+= 1 }
+            participant.quiescentState()
+            key = (key &+ 1) & 2047
+        }
+        return hits
+    }
+}

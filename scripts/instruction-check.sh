@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# The deterministic speed check: instructions per operation of every scheme's read path
+# and hash-map lookup, counted by callgrind (not timed), against the committed baseline
+# results/benchmarks/instructions.csv. Wall-clock numbers never gate anything; instruction
+# counts do not drift with load or clock speed, so this one does.
+#
+#   bash scripts/instruction-check.sh              compare with the baseline (exit 1 on a miss)
+#   bash scripts/instruction-check.sh --update     measure and rewrite the baseline
+#   bash scripts/instruction-check.sh --self-test  show the check fails: build a copy of HEAD
+#                                                  with `@inlinable` removed from hp's protect
+#                                                  and expect hp's read path to be flagged
+#
+# Each count is `reclaim-bench probe SCHEME OP --count N` under
+# `valgrind --tool=callgrind --toggle-collect=*<loop>*`: only the probe's @inline(never)
+# loop is counted, setup is not. A row passes when it is within 20 % (and at least 3
+# instructions) of its baseline, either way: slower is a regression (a lost
+# specialization costs 7–20×), much faster usually means the loop was optimized away.
+# Update the baseline (--update, then commit the CSV) when a change is meant to move it,
+# and say why in the commit message.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-check}
+case $mode in check|--update|--self-test) ;; *) echo "instruction-check.sh: unknown argument '$mode' (allowed: --update, --self-test)" >&2; exit 64 ;; esac
+command -v valgrind >/dev/null || { echo "instruction-check.sh: valgrind is not installed (apt-get install valgrind)" >&2; exit 69; }
+baseline=results/benchmarks/instructions.csv
+count=${INSTRUCTION_CHECK_COUNT:-200000}
+schemes=${INSTRUCTION_CHECK_SCHEMES:-"none hp ebr qsbr rcu rc arc"}
+operations="read lookup"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+if [ "$mode" = "--self-test" ]; then
+    # A copy of HEAD with one @inlinable removed: hp's read path must be flagged.
+    git archive HEAD | tar -x -C "$work"
+    file="$work/Sources/Reclamation/HazardPointers/HazardPointerParticipant.swift"
+    python3 - "$file" <<'PY'
+import sys
+path = sys.argv[1]
+text = open(path).read()
+marker = "    @inlinable\n    public func protect("
+assert marker in text, "hp's protect is not where the self-test expects it"
+open(path, "w").write(text.replace(marker, "    public func protect(", 1))
+PY
+    mkdir -p "$work/results/benchmarks"
+    cp "$baseline" "$work/results/benchmarks/"
+    echo "self-test: built a copy of HEAD without @inlinable on hp's protect; its hp read path must fail the check"
+    if INSTRUCTION_CHECK_SCHEMES="hp" bash "$work/scripts/instruction-check.sh"; then
+        echo "self-test FAILED: the check passed a build that lost hp's specialization" >&2
+        exit 1
+    fi
+    echo "self-test passed: the check caught the lost @inlinable"
+    exit 0
+fi
+
+swift build -c release --product reclaim-bench >/dev/null
+# valgrind 3.19 gives up on Swift 6.3's DWARF ("Possibly corrupted debuginfo file"): count
+# a copy without debug info (the symbol table, which --toggle-collect needs, stays).
+bench="$work/reclaim-bench"
+cp .build/release/reclaim-bench "$bench"
+strip --strip-debug "$bench"
+
+measure() {  # scheme operation → instructions per operation (two decimals), or "skip"
+    local scheme=$1 op=$2 loop
+    case $op in read) loop=countedReadLoop ;; lookup) loop=countedLookupLoop ;; esac
+    if ! "$bench" probe "$scheme" "$op" --count 1 >/dev/null 2>&1; then echo skip; return; fi
+    local out="$work/callgrind.$scheme.$op"
+    valgrind --tool=callgrind --demangle=no --callgrind-out-file="$out" --toggle-collect="*${loop}*" \
+        "$bench" probe "$scheme" "$op" --count "$count" >/dev/null 2>"$work/valgrind.log" \
+        || { echo "instruction-check.sh: valgrind failed for $scheme $op:" >&2; cat "$work/valgrind.log" >&2; exit 70; }
+    local total
+    total=$(awk '/^(summary|totals):/ { print $2; exit }' "$out")
+    awk -v t="$total" -v n="$count" 'BEGIN { printf "%.2f\n", t / n }'
+}
+
+if [ "$mode" = "--update" ]; then
+    tmp="$baseline.partial"
+    echo "scheme,operation,instructions_per_op,count,commit,swift,measured" > "$tmp"
+    commit=$(git rev-parse --short HEAD)$(git status --porcelain --untracked-files=no | grep -q . && echo "-dirty" || true)
+    swift=$(swift --version 2>&1 | head -1 | sed 's/.*Swift version \([^ ]*\).*/\1/')
+    when=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+    for scheme in $schemes; do
+        for op in $operations; do
+            value=$(measure "$scheme" "$op")
+            [ "$value" = skip ] && continue
+            echo "$scheme,$op,$value,$count,$commit,$swift,$when" >> "$tmp"
+            printf '%-6s %-7s %10s instructions/op\n' "$scheme" "$op" "$value"
+        done
+    done
+    mv "$tmp" "$baseline"
+    echo "baseline written: $baseline"
+    exit 0
+fi
+
+[ -f "$baseline" ] || { echo "instruction-check.sh: no baseline at $baseline (run with --update)" >&2; exit 66; }
+status=0
+printf '%-6s %-7s %10s %10s %7s  %s\n' scheme op baseline measured ratio verdict
+for scheme in $schemes; do
+    for op in $operations; do
+        expected=$(awk -F, -v s="$scheme" -v o="$op" '$1 == s && $2 == o { print $3 }' "$baseline")
+        value=$(measure "$scheme" "$op")
+        if [ "$value" = skip ]; then continue; fi
+        if [ -z "$expected" ]; then
+            printf '%-6s %-7s %10s %10s %7s  %s\n' "$scheme" "$op" "-" "$value" "-" "no baseline (run --update)"
+            status=1; continue
+        fi
+        verdict=$(awk -v e="$expected" -v m="$value" 'BEGIN {
+            slack = 0.2 * e; if (slack < 3) slack = 3
+            d = m - e
+            if (d > slack) print "FAIL: more instructions than the baseline allows"
+            else if (-d > slack) print "FAIL: fewer instructions than the baseline allows (optimized away? or update the baseline)"
+            else print "ok" }')
+        ratio=$(awk -v e="$expected" -v m="$value" 'BEGIN { printf "%.2f", m / e }')
+        printf '%-6s %-7s %10s %10s %7s  %s\n' "$scheme" "$op" "$expected" "$value" "$ratio" "$verdict"
+        case $verdict in ok) ;; *) status=1 ;; esac
+    done
+done
+exit $status
