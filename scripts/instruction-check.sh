@@ -7,8 +7,8 @@
 #   bash scripts/instruction-check.sh              compare with the baseline (exit 1 on a miss)
 #   bash scripts/instruction-check.sh --update     measure and rewrite the baseline
 #   bash scripts/instruction-check.sh --self-test  show the check fails: build a copy of HEAD
-#                                                  with `@inlinable` removed from hp's protect
-#                                                  and expect hp's read path to be flagged
+#                                                  with `@inlinable` removed from rcu's
+#                                                  withGuard and expect its read path flagged
 #
 # Each count is `reclaim-bench probe SCHEME OP --count N` under
 # `valgrind --tool=callgrind --toggle-collect=*<loop>*`: only the probe's @inline(never)
@@ -30,22 +30,25 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 if [ "$mode" = "--self-test" ]; then
-    # A copy of HEAD with one @inlinable removed: hp's read path must be flagged.
+    # A copy of HEAD with one @inlinable removed, on rcu's withGuard (which calls the C
+    # compiler barrier, so the default cross-module optimization does not rescue it):
+    # rcu's read path must be flagged. (Removing @inlinable from hp's protect changes
+    # nothing: it calls no C, and the default cross-module optimization inlines it.)
     git archive HEAD | tar -x -C "$work"
-    file="$work/Sources/Reclamation/HazardPointers/HazardPointerParticipant.swift"
+    file="$work/Sources/Reclamation/GracePeriods/ReadCopyUpdateDomain.swift"
     python3 - "$file" <<'PY'
 import sys
 path = sys.argv[1]
 text = open(path).read()
-marker = "    @inlinable\n    public func protect("
-assert marker in text, "hp's protect is not where the self-test expects it"
-open(path, "w").write(text.replace(marker, "    public func protect(", 1))
+marker = "    @inlinable\n    public func withGuard<"
+assert marker in text, "rcu's withGuard is not where the self-test expects it"
+open(path, "w").write(text.replace(marker, "    public func withGuard<", 1))
 PY
     mkdir -p "$work/results/benchmarks"
     cp "$baseline" "$work/results/benchmarks/"
-    echo "self-test: built a copy of HEAD without @inlinable on hp's protect; its hp read path must fail the check"
-    if INSTRUCTION_CHECK_SCHEMES="hp" bash "$work/scripts/instruction-check.sh"; then
-        echo "self-test FAILED: the check passed a build that lost hp's specialization" >&2
+    echo "self-test: built a copy of HEAD without @inlinable on rcu's withGuard; its read path must fail the check"
+    if (cd "$work" && INSTRUCTION_CHECK_SCHEMES="rcu" bash scripts/instruction-check.sh); then
+        echo "self-test FAILED: the check passed a build that lost rcu's specialization" >&2
         exit 1
     fi
     echo "self-test passed: the check caught the lost @inlinable"
