@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what ReclaimBench needs on Debian/Ubuntu when it is missing: jemalloc's headers
-# and library (libjemalloc-dev) and pkg-config (SwiftPM finds jemalloc through it).
+# and library (libjemalloc-dev), pkg-config (SwiftPM finds jemalloc through it) and
+# valgrind (the instruction-count check in scripts/test.sh).
 # Swift itself must already be installed (https://www.swift.org/install/).
 set -euo pipefail
 
@@ -9,6 +10,7 @@ command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 if ! { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists jemalloc; }; then
     missing+=(libjemalloc-dev)
 fi
+command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
 command -v swift >/dev/null 2>&1 || { echo "install-deps: swift is not on PATH; install Swift 6.1 or later first" >&2; exit 69; }
 
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi

@@ -4,11 +4,14 @@
 # past it fails the run instead of hanging CI.
 #
 #   stage                         budget   measured here (2 cores, clean clone)
-#   build + tests (debug)         10 min   see README
-#   build + tests (release)        8 min   (optimizer-only bugs: one was a miscompiled
+#   build + tests (debug)          6 min   see README
+#   build + tests (release)        6 min   (optimizer-only bugs: one was a miscompiled
 #                                           escaping pointer, one an elided malloc)
-#   ASan build + tests (system)    7 min   } the sanitizer runs: 15 min together
-#   TSan build + tests (system)    8 min   }
+#   instruction counts             6 min   callgrind vs results/benchmarks/instructions.csv,
+#                                           then the self-test (a copy without one
+#                                           @inlinable must fail)
+#   ASan build + tests (system)    6 min   } the sanitizer runs: 13 min together
+#   TSan build + tests (system)    7 min   }
 #
 # Sanitizer builds leave jemalloc out (RECLAIMBENCH_ALLOCATOR=system, see Package.swift):
 # the sanitizers own malloc. `--quick` runs only the first stage.
@@ -27,13 +30,14 @@ stage() {
     echo "==> $name done in $((SECONDS - start))s"
 }
 
-stage "tests" 600 swift test
+stage "tests" 360 swift test
 
 if [ "${1:-}" = "--quick" ]; then exit 0; fi
 
-stage "tests (release build)" 480 swift test -c release
+stage "tests (release build)" 360 swift test -c release
+stage "instruction counts" 360 bash -c "bash scripts/instruction-check.sh && bash scripts/instruction-check.sh --self-test"
 
 export RECLAIMBENCH_ALLOCATOR=system SWIFT_BACKTRACE=enable=no
-stage "tests under AddressSanitizer" 420 env ASAN_OPTIONS=detect_leaks=0 \
+stage "tests under AddressSanitizer" 360 env ASAN_OPTIONS=detect_leaks=0 \
     swift test --sanitize=address --scratch-path .build-asan
-stage "tests under ThreadSanitizer" 480 swift test --sanitize=thread --scratch-path .build-tsan
+stage "tests under ThreadSanitizer" 420 swift test --sanitize=thread --scratch-path .build-tsan
