@@ -13,8 +13,10 @@
 # Each count is `reclaim-bench probe SCHEME OP --count N` under
 # `valgrind --tool=callgrind --toggle-collect=*<loop>*`: only the probe's @inline(never)
 # loop is counted, setup is not. A row passes when it is within 20 % (and at least 3
-# instructions) of its baseline, either way: slower is a regression (a lost
-# specialization costs 7–20×), much faster usually means the loop was optimized away.
+# instructions) of its baseline, either way — slower is a regression (a lost
+# specialization costs 3–5× here), much faster usually means the loop was optimized
+# away — and when it makes no more calls to swift_retain/swift_release per operation
+# than the baseline (none on every hot path but arc's).
 # Update the baseline (--update, then commit the CSV) when a change is meant to move it,
 # and say why in the commit message.
 set -euo pipefail
@@ -62,7 +64,32 @@ bench="$work/reclaim-bench"
 cp .build/release/reclaim-bench "$bench"
 strip --strip-debug "$bench"
 
-measure() {  # scheme operation → instructions per operation (two decimals), or "skip"
+# Calls to swift_retain/swift_release (and their unknown-object, bridge-object and
+# non-atomic forms) inside the counted loop, from callgrind's call records.
+cat > "$work/calls.py" <<'PY'
+import re, sys
+names, current = {}, None
+totals = {"retain": 0, "release": 0}
+patterns = {
+    "retain": re.compile(r"^swift_(retain|unknownObjectRetain|bridgeObjectRetain|nonatomic_retain)"),
+    "release": re.compile(r"^swift_(release|unknownObjectRelease|bridgeObjectRelease|nonatomic_release)"),
+}
+for line in open(sys.argv[1]):
+    if line.startswith(("fn=", "cfn=")):
+        match = re.match(r"c?fn=\((\d+)\)(?: (.*))?", line.strip())
+        if match.group(2):
+            names[match.group(1)] = match.group(2)
+        current = names.get(match.group(1)) if line.startswith("cfn=") else None
+    elif line.startswith("calls=") and current:
+        count = int(line.split("=")[1].split()[0])
+        for kind, pattern in patterns.items():
+            if pattern.match(current):
+                totals[kind] += count
+        current = None
+print(totals["retain"], totals["release"])
+PY
+
+measure() {  # scheme operation → "instructions retains releases" per operation, or "skip"
     local scheme=$1 op=$2 loop
     case $op in read) loop=countedReadLoop ;; lookup) loop=countedLookupLoop ;; esac
     if ! "$bench" probe "$scheme" "$op" --count 1 >/dev/null 2>&1; then echo skip; return; fi
@@ -70,14 +97,15 @@ measure() {  # scheme operation → instructions per operation (two decimals), o
     valgrind --tool=callgrind --demangle=no --callgrind-out-file="$out" --toggle-collect="*${loop}*" \
         "$bench" probe "$scheme" "$op" --count "$count" >/dev/null 2>"$work/valgrind.log" \
         || { echo "instruction-check.sh: valgrind failed for $scheme $op:" >&2; cat "$work/valgrind.log" >&2; exit 70; }
-    local total
+    local total calls
     total=$(awk '/^(summary|totals):/ { print $2; exit }' "$out")
-    awk -v t="$total" -v n="$count" 'BEGIN { printf "%.2f\n", t / n }'
+    calls=$(python3 "$work/calls.py" "$out")
+    awk -v t="$total" -v n="$count" -v c="$calls" 'BEGIN { split(c, k, " "); printf "%.2f %.2f %.2f\n", t / n, k[1] / n, k[2] / n }'
 }
 
 if [ "$mode" = "--update" ]; then
     tmp="$baseline.partial"
-    echo "scheme,operation,instructions_per_op,count,commit,swift,measured" > "$tmp"
+    echo "scheme,operation,instructions_per_op,retains_per_op,releases_per_op,count,commit,swift,measured" > "$tmp"
     commit=$(git rev-parse --short HEAD)$(git status --porcelain --untracked-files=no | grep -q . && echo "-dirty" || true)
     swift=$(swift --version 2>&1 | head -1 | sed 's/.*Swift version \([^ ]*\).*/\1/')
     when=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -85,8 +113,9 @@ if [ "$mode" = "--update" ]; then
         for op in $operations; do
             value=$(measure "$scheme" "$op")
             [ "$value" = skip ] && continue
-            echo "$scheme,$op,$value,$count,$commit,$swift,$when" >> "$tmp"
-            printf '%-6s %-7s %10s instructions/op\n' "$scheme" "$op" "$value"
+            read -r instructions retains releases <<< "$value"
+            echo "$scheme,$op,$instructions,$retains,$releases,$count,$commit,$swift,$when" >> "$tmp"
+            printf '%-6s %-7s %10s instructions/op %6s retains/op %6s releases/op\n' "$scheme" "$op" "$instructions" "$retains" "$releases"
         done
     done
     mv "$tmp" "$baseline"
@@ -96,24 +125,30 @@ fi
 
 [ -f "$baseline" ] || { echo "instruction-check.sh: no baseline at $baseline (run with --update)" >&2; exit 66; }
 status=0
-printf '%-6s %-7s %10s %10s %7s  %s\n' scheme op baseline measured ratio verdict
+printf '%-6s %-7s %10s %10s %6s %13s  %s\n' scheme op baseline measured ratio retain/release verdict
 for scheme in $schemes; do
     for op in $operations; do
-        expected=$(awk -F, -v s="$scheme" -v o="$op" '$1 == s && $2 == o { print $3 }' "$baseline")
+        row=$(awk -F, -v s="$scheme" -v o="$op" '$1 == s && $2 == o { print $3, $4, $5 }' "$baseline")
         value=$(measure "$scheme" "$op")
         if [ "$value" = skip ]; then continue; fi
-        if [ -z "$expected" ]; then
-            printf '%-6s %-7s %10s %10s %7s  %s\n' "$scheme" "$op" "-" "$value" "-" "no baseline (run --update)"
+        read -r instructions retains releases <<< "$value"
+        if [ -z "$row" ]; then
+            printf '%-6s %-7s %10s %10s %6s %13s  %s\n' "$scheme" "$op" "-" "$instructions" "-" "$retains/$releases" "no baseline (run --update)"
             status=1; continue
         fi
-        verdict=$(awk -v e="$expected" -v m="$value" 'BEGIN {
+        read -r expected expectedRetains expectedReleases <<< "$row"
+        # Instructions: within 20 % (at least 3) either way. Retains and releases: never
+        # more than the baseline (zero on every hot path but arc's).
+        verdict=$(awk -v e="$expected" -v m="$instructions" -v r="$retains" -v er="$expectedRetains" \
+                      -v l="$releases" -v el="$expectedReleases" 'BEGIN {
             slack = 0.2 * e; if (slack < 3) slack = 3
             d = m - e
-            if (d > slack) print "FAIL: more instructions than the baseline allows"
+            if (r > er + 0.005 || l > el + 0.005) print "FAIL: retains or releases on the path (baseline " er "/" el ")"
+            else if (d > slack) print "FAIL: more instructions than the baseline allows"
             else if (-d > slack) print "FAIL: fewer instructions than the baseline allows (optimized away? or update the baseline)"
             else print "ok" }')
-        ratio=$(awk -v e="$expected" -v m="$value" 'BEGIN { printf "%.2f", m / e }')
-        printf '%-6s %-7s %10s %10s %7s  %s\n' "$scheme" "$op" "$expected" "$value" "$ratio" "$verdict"
+        ratio=$(awk -v e="$expected" -v m="$instructions" 'BEGIN { printf "%.2f", m / e }')
+        printf '%-6s %-7s %10s %10s %6s %13s  %s\n' "$scheme" "$op" "$expected" "$instructions" "$ratio" "$retains/$releases" "$verdict"
         case $verdict in ok) ;; *) status=1 ;; esac
     done
 done
