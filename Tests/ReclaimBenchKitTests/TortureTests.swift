@@ -77,9 +77,9 @@ struct TortureTests {
         options.stutterSeconds = 0
         options.plantedBudgetReplacements = 10_000
         // No sleeps and no long holds, so that the injected yield point does the catching
-        // (except for the fault that lives in the hand-off itself).
+        // (except for the faults that live in the hand-off itself).
         options.readerSleepMicros = 0
-        options.deferModulus = planted == .hpReleasesOnWrongRecord ? 16 : 0
+        options.deferModulus = [.hpReleasesOnWrongRecord, .hpPercpuReleasesRememberedSlot].contains(planted) ? 16 : 0
         struct PlantedRun: SchemeVisitor {
             let options: TortureOptions
             func visit<R: Reclaimer>(_ scheme: R.Type) -> Result<TortureReport, RunnerError> {

@@ -67,12 +67,14 @@ public final class SlotTable<R: Reclaimer>: @unchecked Sendable {
     }
 
     /// Reads slot `index` and calls `holding` while its node is still protected (inside the
-    /// guard): the overcommit workload sleeps there, as a preempted reader would.
+    /// guard): the overcommit workload sleeps there, as a preempted reader would. The
+    /// guard is told first (`prepareToBlock()`).
     @inlinable
     public func read(_ index: Int, using participant: borrowing R.Participant, whileHolding holding: () -> Void) -> Int {
         participant.withGuard { guardian in
             guard let node = guardian.protect(slots + index, slot: 0).node else { return 0 }
             let value = layout.data(node, R.self).load(as: Int.self)
+            guardian.prepareToBlock()  // hp-percpu moves the protection to its backup slot
             holding()
             return value
         }

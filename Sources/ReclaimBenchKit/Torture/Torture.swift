@@ -533,6 +533,10 @@ final class TortureRun<R: Reclaimer>: @unchecked Sendable {
                 guard let node = current.node else { counts.emptyReads += 1; return }
                 guard let snapshot = check(node, context: "after protect", counts: &counts) else { return }
                 for _ in 0..<spin { rs_cpu_relax() }
+                if sleepNow || (deferNow && !handsOff) {
+                    // About to sleep (or hold long) inside the guard: hp-percpu demotes.
+                    guardian.prepareToBlock()
+                }
                 if sleepNow {
                     let before = Sampler.nowNanoseconds()
                     TortureClock.sleep(microseconds: options.readerSleepMicros)

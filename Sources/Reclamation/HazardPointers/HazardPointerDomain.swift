@@ -29,6 +29,9 @@
 //          in the single total order either the scan's slot loads follow the slot store
 //          (the scan sees the protection) or the re-load follows the fence and therefore
 //          sees the unlink, which preceded the retire (the reader retries).
+//          A domain built with `fenceKind == .asymmetric` (the core of hp-asym) issues
+//          membarrier(PRIVATE_EXPEDITED) in place of that fence (`protectionFence()`);
+//          its readers' side is HPA-E1 in AsymmetricHazardPointerDomain.
 //   HP-E2  a slot cleared with release ↔ scan's acquire slot load: the reader's accesses
 //          to the node happen before the free.
 //   HP-E3  detach: hand-off store, then release clear of the thread slot ↔ scan's acquire
@@ -81,14 +84,22 @@ public final class HazardPointerDomain: Reclaimer, @unchecked Sendable {
     }
 
     /// Event counters kept per thread.
+    /// The last four are hp-percpu's (its core's records count them); hp reports the first
+    /// four only.
+    @usableFromInline
     enum Event: Int, CaseIterable {
         case scans, timeTriggeredScans, orphanAdoptions, handOffs
+        case fastPathHits, backupUses, casFailures, demotions
         var name: String {
             switch self {
             case .scans: "scans"
             case .timeTriggeredScans: "time_triggered_scans"
             case .orphanAdoptions: "orphan_adoptions"
             case .handOffs: "hand_offs"
+            case .fastPathHits: "fast_path_hits"
+            case .backupUses: "backup_uses"
+            case .casFailures: "cas_failures"
+            case .demotions: "demotions"
             }
         }
     }
@@ -103,18 +114,50 @@ public final class HazardPointerDomain: Reclaimer, @unchecked Sendable {
     let scanPeriodNanoseconds: UInt64
     let plantedFault: PlantedFault
 
+    /// Which full fence the scanner issues before it reads the slots (HP-E1).
+    enum FenceKind: Sendable {
+        /// A seq_cst fence here; readers publish with seq_cst (hp).
+        case symmetric
+        /// membarrier(PRIVATE_EXPEDITED); readers publish behind a compiler barrier only
+        /// (hp-asym, whose domain has registered membarrier before building this one).
+        case asymmetric
+    }
+
+    let fenceKind: FenceKind
+    /// hp-percpu's per-CPU slots, scanned before every thread's slots (P2); nil for hp.
+    let perCPU: PerCPUSlotTable?
+
     public convenience init(configuration: ReclaimerConfiguration) {
         self.init(configuration: configuration, plantedFault: .none)
     }
 
     @_spi(Planted)
-    public init(configuration: ReclaimerConfiguration, plantedFault: PlantedFault) {
+    public convenience init(configuration: ReclaimerConfiguration, plantedFault: PlantedFault) {
+        self.init(configuration: configuration, plantedFault: plantedFault, fenceKind: .symmetric)
+    }
+
+    /// `.asymmetric` only for the core of an `AsymmetricHazardPointerDomain`, after it
+    /// registered membarrier(PRIVATE_EXPEDITED).
+    /// The core of an hp-percpu domain: `perCPU`'s slots are scanned first.
+    init(configuration: ReclaimerConfiguration, perCPU: PerCPUSlotTable) {
+        self.configuration = configuration
+        self.allocator = NodeAllocator(configuration.allocator)
+        let period = configuration.scanPeriod.components
+        self.scanPeriodNanoseconds = UInt64(period.seconds) * 1_000_000_000 + UInt64(period.attoseconds / 1_000_000_000)
+        self.plantedFault = .none
+        self.fenceKind = .symmetric
+        self.perCPU = perCPU
+    }
+
+    init(configuration: ReclaimerConfiguration, plantedFault: PlantedFault, fenceKind: FenceKind) {
         self.configuration = configuration
         self.allocator = NodeAllocator(configuration.allocator)
         let period = configuration.scanPeriod.components
         self.scanPeriodNanoseconds = plantedFault == .retireNeverScans ? .max
             : UInt64(period.seconds) * 1_000_000_000 + UInt64(period.attoseconds / 1_000_000_000)
         self.plantedFault = plantedFault
+        self.fenceKind = fenceKind
+        self.perCPU = nil
     }
 
     deinit {
@@ -129,13 +172,19 @@ public final class HazardPointerDomain: Reclaimer, @unchecked Sendable {
     public func register(slots: Int) -> HazardPointerParticipant {
         precondition((1...HazardRecord.maximumSlots).contains(slots),
                      "hp: register(slots:) takes 1...\(HazardRecord.maximumSlots) slots, got \(slots)")
+        return HazardPointerParticipant(domain: self, record: enrollRecord(slots: slots))
+    }
+
+    /// Claims a free record with at least `slots` slots or publishes a new one, on the
+    /// calling thread's chain, with its scan trigger set. hp-asym's register uses it too.
+    func enrollRecord(slots: Int) -> HazardRecord {
         let record = registry.enroll(HazardRecord.self, where: { $0.slotCapacity >= slots }) {
             registeredSlots.add(slots, ordering: .relaxed)  // ORDERING: a sizing hint for thresholds
             return HazardRecord(domain: self, slots: slots)
         }
         record.scanTrigger = scanTrigger()
         record.lastScanNanoseconds = monotonicNanoseconds()
-        return HazardPointerParticipant(domain: self, record: record)
+        return record
     }
 
     public func allocate(_ layout: NodeLayout) -> UnsafeMutableRawPointer {
@@ -159,58 +208,74 @@ public final class HazardPointerDomain: Reclaimer, @unchecked Sendable {
     /// Waits until every protection that existed when called has ended. New protections
     /// cannot reach a node unlinked before the call (HP-E1).
     ///
-    /// A changed thread slot does not mean its protection ended: `detach` may have moved it
-    /// into a hand-off record (I3) after this pass read the records. So once every thread
-    /// slot seen busy has changed, the hand-off records are read again and every one that
-    /// holds an address seen in a thread slot is waited for too. One more pass suffices: a
-    /// protection moves at most once, thread slot → record, and the record is written
-    /// before the slot is cleared (HP-E3), so the acquire load that saw the slot change
-    /// makes the record's value visible to the second pass. (Waiting on a record that
-    /// holds a newer protection of the same address only makes the wait longer.) The
-    /// first version waited on slot changes alone; the torture test's deferred hand-offs
-    /// caught it freeing a handed-off node within half a second.
+    /// A changed slot does not mean its protection ended: it may have moved to storage the
+    /// scan reads later — a thread slot's to a hand-off record (`detach`, I3), and for
+    /// hp-percpu a per-CPU slot's to a backup slot (demote) or a hand-off record, and a
+    /// backup slot's to a hand-off record (P2). So after every busy slot has changed, the
+    /// later storage is read again for the addresses seen in earlier storage, and waited
+    /// for; twice, since a protection moves at most twice (per-CPU → backup → hand-off).
+    /// Each move writes its destination before the release that clears the source, so the
+    /// acquire load that saw the source change makes the destination visible to the next
+    /// pass. (Waiting on a newer protection of the same address only makes the wait
+    /// longer.) The first version waited on slot changes alone; the torture test's
+    /// deferred hand-offs caught it freeing a handed-off node within half a second.
+    ///
+    /// A reader that keeps re-protecting a node still linked (the same address, over and
+    /// over) can hold this up for as long as it does so: use `synchronize(waitingFor:)`
+    /// for a node you unlinked.
     public func synchronize() {
         ThreadParticipants.trapIfInsideGuard("synchronize()", scheme: Self.descriptor.id)
-        atomicMemoryFence(ordering: .sequentiallyConsistent)  // ORDERING[HP-E1]
-        var busy: [(HazardRecord, Int, UInt)] = []
-        forEachSlot { record, index, value in busy.append((record, index, value)) }
-        let threadSlotValues = Set(busy.lazy.filter { !$0.0.isHandOffRecord }.map(\.2))
-        waitForChange(busy)
-        guard !threadSlotValues.isEmpty, plantedFault != .synchronizeMissesMoves else { return }
-        var moved: [(HazardRecord, Int, UInt)] = []
-        handOffRecords.forEach { record in
-            let record = unsafeDowncast(record, to: HazardRecord.self)
-            // ORDERING[HP-E3]: acquire; the thread-slot loads above saw the clear that
-            // followed the record's store.
-            let value = record.slots[0].load(ordering: .acquiring)
-            if value != 0 && threadSlotValues.contains(value) { moved.append((record, 0, value)) }
+        protectionFence()  // ORDERING[HP-E1][HPA-E1]
+        var busy: [(UnsafeMutablePointer<Atomic<UInt>>, UInt)] = []
+        var perCPUValues = Set<UInt>(), earlierValues = Set<UInt>()
+        forEachSlot { slot, value, kind in
+            busy.append((slot, value))
+            if kind == .perCPU { perCPUValues.insert(value) }
+            if kind != .handOff { earlierValues.insert(value) }
         }
-        waitForChange(moved)
+        waitForChange(busy)
+        guard !earlierValues.isEmpty, plantedFault != .synchronizeMissesMoves else { return }
+        for _ in 0..<2 {
+            var moved: [(UnsafeMutablePointer<Atomic<UInt>>, UInt)] = []
+            // ORDERING[HP-E3][HPC-E3]: acquire loads after the acquire loads that saw the
+            // sources change.
+            if !perCPUValues.isEmpty {
+                forEachRecordSlot(in: registry) { slot, value in
+                    if perCPUValues.contains(value) { moved.append((slot, value)) }
+                }
+            }
+            forEachRecordSlot(in: handOffRecords) { slot, value in
+                if earlierValues.contains(value) { moved.append((slot, value)) }
+            }
+            if moved.isEmpty { return }
+            waitForChange(moved)
+        }
     }
 
-    /// Waits until no slot and no hand-off record holds `node`. Each pass reads every
-    /// thread slot before any hand-off record (I3), so a protection that moves during a
-    /// pass is seen in one place or the other; the node is unlinked, so no new protection
-    /// of it survives validation (HP-E1), and only a transient one can appear.
+    /// Waits until no slot and no hand-off record holds `node`. Each pass reads storage in
+    /// scan order (per-CPU slots, thread slots, hand-off records: I3, P2), so a protection
+    /// that moves during a pass is seen in one place or the other; the node is unlinked,
+    /// so no new protection of it survives validation (HP-E1), and only a transient one can
+    /// appear.
     public func synchronize(waitingFor node: UnsafeMutableRawPointer) {
         ThreadParticipants.trapIfInsideGuard("synchronize(waitingFor:)", scheme: Self.descriptor.id)
         let target = UInt(bitPattern: node)
         var backoff = Backoff()
         while true {
-            atomicMemoryFence(ordering: .sequentiallyConsistent)  // ORDERING[HP-E1]
+            protectionFence()  // ORDERING[HP-E1][HPA-E1]
             var held = false
-            forEachSlot { _, _, value in if value == target { held = true } }
+            forEachSlot { _, value, _ in if value == target { held = true } }
             if !held { return }
             backoff.wait()
         }
     }
 
     /// Spins (with backoff) until each listed slot no longer holds the listed value.
-    func waitForChange(_ slots: [(HazardRecord, Int, UInt)]) {
-        for (record, index, value) in slots {
+    func waitForChange(_ slots: [(UnsafeMutablePointer<Atomic<UInt>>, UInt)]) {
+        for (slot, value) in slots {
             var backoff = Backoff()
             // ORDERING[HP-E2]: acquire pairs with the release that cleared the slot.
-            while record.slots[index].load(ordering: .acquiring) == value { backoff.wait() }
+            while slot.pointee.load(ordering: .acquiring) == value { backoff.wait() }
         }
     }
 
@@ -227,7 +292,11 @@ public final class HazardPointerDomain: Reclaimer, @unchecked Sendable {
     }
 
     public func release(_ handOff: consuming HazardHandOff) {
-        let holder = handOff.holder
+        release(holder: handOff.holder)
+    }
+
+    /// Ends the protection a hand-off record holds and frees the record for reuse.
+    func release(holder: HazardRecord) {
         precondition(holder.domainIdentity == ObjectIdentifier(self), "hp: a hand-off released on another domain")
         // ORDERING[HP-E2]: release; the receiver's accesses happen before a later free.
         holder.slots[0].store(0, ordering: .releasing)
@@ -237,7 +306,8 @@ public final class HazardPointerDomain: Reclaimer, @unchecked Sendable {
     public var statistics: ReclaimerStatistics {
         registry.statistics(
             freedOutside: garbage.freedOutsideParticipants.load(ordering: .acquiring),
-            peakPending: garbage.peakPending.load(ordering: .relaxed), events: Event.allCases.map(\.name))
+            peakPending: garbage.peakPending.load(ordering: .relaxed),
+            events: Event.allCases.prefix(perCPU == nil ? 4 : Event.allCases.count).map(\.name))
     }
 
     /// Σ over records (max(threshold, 2H) + H + retiresPerGuard) + H (I4; the last H for
@@ -257,30 +327,60 @@ public final class HazardPointerDomain: Reclaimer, @unchecked Sendable {
         return max(configuration.retireScanThreshold, 2 * registeredSlots.load(ordering: .relaxed))
     }
 
-    /// Visits every non-empty slot: all thread slots first, then hand-off records (I3).
-    /// The caller issues the HP-E1 fence first.
-    func forEachSlot(_ body: (HazardRecord, Int, UInt) -> Void) {
-        let visit = { (record: ParticipantRecord) in
-            let record = unsafeDowncast(record, to: HazardRecord.self)
-            for index in 0..<record.slotCapacity {
-                // ORDERING[HP-E2][HP-E3]: acquire pairs with the release that cleared it.
-                let value = record.slots[index].load(ordering: .acquiring)
-                if value != 0 { body(record, index, value) }
+    /// The scanner's side of HP-E1, issued before any slot is read: a seq_cst fence, or for
+    /// hp-asym membarrier(PRIVATE_EXPEDITED), a full barrier on every CPU running one of
+    /// this process's threads (HPA-E1).
+    func protectionFence() {
+        switch fenceKind {
+        case .symmetric:
+            atomicMemoryFence(ordering: .sequentiallyConsistent)  // ORDERING[HP-E1]
+        case .asymmetric:
+            let result = rs_membarrier_private_expedited()  // ORDERING[HPA-E1]
+            precondition(result == 0, "hp-asym: membarrier(PRIVATE_EXPEDITED) failed (\(result)) after registration")
+        }
+    }
+
+    /// Where a slot lives, in scan order.
+    enum SlotKind { case perCPU, thread, handOff }
+
+    /// Visits every non-empty slot in scan order: hp-percpu's per-CPU slots, then every
+    /// thread's slots (hp-percpu: backup slots), then hand-off records (I3, P2). The
+    /// caller issues the HP-E1 fence first.
+    func forEachSlot(_ body: (UnsafeMutablePointer<Atomic<UInt>>, UInt, SlotKind) -> Void) {
+        if let perCPU {
+            for index in 0..<perCPU.slotCount {
+                let slot = perCPU.slot(index)
+                // ORDERING[HPC-E2][HPC-E3]: acquire pairs with the release that cleared it.
+                let value = slot.pointee.load(ordering: .acquiring)
+                if value != 0 { body(slot, value, .perCPU) }
             }
         }
-        registry.forEach(visit)
-        handOffRecords.forEach(visit)  // after every thread slot (I3)
+        forEachRecordSlot(in: registry) { body($0, $1, .thread) }
+        forEachRecordSlot(in: handOffRecords) { body($0, $1, .handOff) }  // after every thread slot (I3)
+    }
+
+    func forEachRecordSlot(in records: ParticipantRegistry, _ body: (UnsafeMutablePointer<Atomic<UInt>>, UInt) -> Void) {
+        records.forEach { record in
+            let record = unsafeDowncast(record, to: HazardRecord.self)
+            for index in 0..<record.slotCapacity {
+                let slot = record.slots + index
+                // ORDERING[HP-E2][HP-E3]: acquire pairs with the release that cleared it.
+                let value = slot.pointee.load(ordering: .acquiring)
+                if value != 0 { body(slot, value) }
+            }
+        }
     }
 
     /// Sorted addresses of every protected node.
     func snapshotProtections() -> ProtectionSnapshot {
-        // ORDERING[HP-E1]: pairs with protect's seq_cst slot store and re-load; every
-        // retired node was unlinked before this fence.
-        atomicMemoryFence(ordering: .sequentiallyConsistent)
+        // ORDERING[HP-E1][HPA-E1]: pairs with protect's slot store and re-load (seq_cst, or
+        // behind a compiler barrier for hp-asym); every retired node was unlinked before
+        // this fence.
+        protectionFence()
         var addresses: [UInt] = []
         addresses.reserveCapacity(registeredSlots.load(ordering: .relaxed) + 8)
         if plantedFault != .scanIgnoresSlots {
-            forEachSlot { _, _, value in addresses.append(value) }
+            forEachSlot { _, value, _ in addresses.append(value) }
         }
         return ProtectionSnapshot(sorting: addresses)
     }

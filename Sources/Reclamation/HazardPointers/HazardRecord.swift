@@ -32,7 +32,10 @@ final class HazardRecord: ParticipantRecord, @unchecked Sendable {
         let hot = HotHeader.allocate(schemeBytes: count * MemoryLayout<Atomic<UInt>>.stride)
         slots = hot.schemeArea.bindMemory(to: Atomic<UInt>.self, capacity: count)
         for index in 0..<count { (slots + index).initialize(to: Atomic(0)) }
-        super.init(domain: domain, schemeID: HazardPointerDomain.descriptor.id,
+        // The core of an hp-asym domain names that scheme in trap messages.
+        let schemeID = domain.fenceKind == .asymmetric
+            ? AsymmetricHazardPointerDomain.descriptor.id : HazardPointerDomain.descriptor.id
+        super.init(domain: domain, schemeID: schemeID,
                    hot: hot, eventCount: HazardPointerDomain.Event.allCases.count)
     }
 

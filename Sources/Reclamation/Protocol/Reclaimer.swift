@@ -169,6 +169,17 @@ public protocol ReclaimerGuard: ~Copyable {
     /// Moves the protection in `slot` into a token any thread may release with
     /// `Domain.release(_:)`; the slot is free afterwards. Only for `.crossThreadRelease`.
     func detach(slot: Int) -> Domain.HandOff
+
+    /// The guard's thread is about to sleep or block while the guard stays open (a reader
+    /// that waits inside its section). Schemes whose fast-path protections sit in shared
+    /// per-CPU storage move them to the thread's own storage here (hp-percpu's demote,
+    /// the kernel's context-switch hook); the others do nothing. Never blocks.
+    func prepareToBlock()
+}
+
+extension ReclaimerGuard where Self: ~Copyable {
+    @inlinable
+    public func prepareToBlock() {}
 }
 
 /// A protection moved out of a guard: `Sendable`, released once (by

@@ -9,6 +9,8 @@ public enum SchemeID: String, CaseIterable, Sendable, Hashable, Codable, CustomS
     case rcu
     case rc
     case arc
+    case hpPercpu = "hp-percpu"
+    case hpAsym = "hp-asym"
 
     public var description: String { rawValue }
 
@@ -27,6 +29,8 @@ public enum SchemeID: String, CaseIterable, Sendable, Hashable, Codable, CustomS
         case .rcu: visitor.visit(ReadCopyUpdateDomain.self)
         case .rc: visitor.visit(ReferenceCountedDomain.self)
         case .arc: visitor.visit(SwiftARCDomain.self)
+        case .hpPercpu: visitor.visit(PerCPUHazardPointerDomain.self)
+        case .hpAsym: visitor.visit(AsymmetricHazardPointerDomain.self)
         }
     }
 

@@ -30,7 +30,7 @@ class ParticipantRecord: @unchecked Sendable {
     @usableFromInline final let retiredCount = Atomic<UInt64>(0)
     @usableFromInline final let freedCount = Atomic<UInt64>(0)
     /// Scheme event counters (scans, epoch advances…), same single-writer rule.
-    final let events: UnsafeMutablePointer<Atomic<UInt64>>
+    @usableFromInline final let events: UnsafeMutablePointer<Atomic<UInt64>>
     final let eventCount: Int
     /// The domain this record belongs to (identity only; no reference is kept).
     final let domainIdentity: ObjectIdentifier
@@ -70,6 +70,7 @@ class ParticipantRecord: @unchecked Sendable {
         counter.store(counter.load(ordering: .relaxed) &+ amount, ordering: .relaxed)
     }
 
+    @inlinable
     final func bumpEvent(_ index: Int, by amount: UInt64 = 1) {
         bump(events[index], by: amount)
     }

@@ -7,6 +7,7 @@ public enum PlantedScheme: String, CaseIterable, Sendable {
     case hpSkipsRevalidation = "hp-skips-revalidation"
     case ebrAdvancesPastPinned = "ebr-advances-past-pinned"
     case hpReleasesOnWrongRecord = "hp-handoff-wrong-record"
+    case hpPercpuReleasesRememberedSlot = "hp-percpu-releases-remembered-slot"
 
     public var summary: String {
         switch self {
@@ -14,6 +15,8 @@ public enum PlantedScheme: String, CaseIterable, Sendable {
         case .hpSkipsRevalidation: "hazard pointers that publish without re-reading the link"
         case .ebrAdvancesPastPinned: "epochs that advance past a pinned reader"
         case .hpReleasesOnWrongRecord: "hazard pointers whose hand-off stays in, and is released from, the thread's own slot"
+        case .hpPercpuReleasesRememberedSlot:
+            "hp-percpu whose hand-off skips detach: the protection stays in the per-CPU slot the owner still clears and reuses, and the other thread's release clears that slot (the kernel series' failure class)"
         }
     }
 
@@ -24,6 +27,7 @@ public enum PlantedScheme: String, CaseIterable, Sendable {
         case .hpSkipsRevalidation: visitor.visit(PlantedHazardPointerDomain<SkipsRevalidation>.self)
         case .ebrAdvancesPastPinned: visitor.visit(PlantedEpochDomain.self)
         case .hpReleasesOnWrongRecord: visitor.visit(PlantedHazardPointerDomain<ReleasesOnWrongRecord>.self)
+        case .hpPercpuReleasesRememberedSlot: visitor.visit(PerCPUHazardPointerDomainOf<PerCPUHazardReleasesRememberedSlot>.self)
         }
     }
 
