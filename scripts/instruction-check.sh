@@ -26,7 +26,7 @@ case $mode in check|--update|--self-test) ;; *) echo "instruction-check.sh: unkn
 command -v valgrind >/dev/null || { echo "instruction-check.sh: valgrind is not installed (apt-get install valgrind)" >&2; exit 69; }
 baseline=results/benchmarks/instructions.csv
 count=${INSTRUCTION_CHECK_COUNT:-200000}
-schemes=${INSTRUCTION_CHECK_SCHEMES:-"none hp ebr qsbr rcu rc arc"}
+schemes=${INSTRUCTION_CHECK_SCHEMES:-"none hp ebr qsbr rcu rc arc hp-percpu hp-asym"}
 operations="read lookup"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -555,7 +555,7 @@ extension ReclaimBench {
         var readPercent: Int = 99
 
         /// The targets: ratio to none at 2 threads, 99 % reads.
-        static let targets: [String: Double] = ["qsbr": 0.97, "ebr": 0.90, "rcu": 0.90, "hp": 0.60]
+        static let targets: [String: Double] = ["qsbr": 0.97, "ebr": 0.90, "rcu": 0.90, "hp": 0.60, "hp-asym": 0.85]
 
         func run() throws {
             let table: RatioAnalysis.Table

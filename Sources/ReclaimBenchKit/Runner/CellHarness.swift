@@ -121,7 +121,9 @@ final class CellHarness<R: Reclaimer>: @unchecked Sendable {
 
     /// Backlog after the workers left, then the time `drain()` takes.
     func measureDrain(_ result: inout CellResult) {
-        result.backlogEnd = domain.statistics.pending
+        let statistics = domain.statistics
+        result.backlogEnd = statistics.pending
+        result.schemeCounters = statistics.counters.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
         let start = Sampler.nowNanoseconds()
         domain.drain()
         result.drainMilliseconds = Double(Sampler.nowNanoseconds() - start) / 1e6

@@ -80,6 +80,10 @@ public struct CellResult: Codable, Sendable, Equatable {
 
     public var status: Status = .ok
     public var note: String = ""
+    /// The scheme's own counters at the end of the window, `name=value` separated by
+    /// spaces (hp-percpu: fast-path hits, backup uses, CAS failures, demotions,
+    /// synchronize calls and latency).
+    public var schemeCounters: String = ""
     public var elapsedSeconds: Double = 0
     public var operations: Int = 0
     public var reads: Int = 0

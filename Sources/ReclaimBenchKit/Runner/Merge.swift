@@ -79,15 +79,24 @@ public struct CSVFile {
             throw RunnerError(.data, "cannot read \(url.path)")
         }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-        guard let header = lines.first.map(CSV.parseLine), header == columns else {
+        guard let header = lines.first.map(CSV.parseLine) else {
+            throw RunnerError(.data, "\(url.path): unexpected header (expected the columns documented in results/README.md)")
+        }
+        // A runs.csv from before scheme_counters: read it with that column empty.
+        let legacy = columns == ResultsSchema.runColumns && header == ResultsSchema.legacyRunColumns
+        guard header == columns || legacy else {
             throw RunnerError(.data, "\(url.path): unexpected header (expected the columns documented in results/README.md)")
         }
         lines.removeFirst()
-        let rows = lines.map(CSV.parseLine)
+        var rows = lines.map(CSV.parseLine)
+        if legacy {
+            rows = rows.map { $0.count == header.count ? $0 + [""] : $0 }
+            lines = zip(lines, rows).map { line, row in row.count == columns.count ? line + "," : line }
+        }
         if let bad = rows.firstIndex(where: { $0.count != columns.count }) {
             throw RunnerError(.data, "\(url.path): line \(bad + 2) has \(rows[bad].count) fields, expected \(columns.count)")
         }
-        return CSVFile(header: header, lines: lines, rows: rows)
+        return CSVFile(header: columns, lines: lines, rows: rows)
     }
 }
 

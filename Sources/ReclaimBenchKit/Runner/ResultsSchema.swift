@@ -15,7 +15,12 @@ public enum ResultsSchema {
         "allocated_end_bytes",
         "cpu_user_s", "cpu_system_s", "voluntary_switches", "involuntary_switches", "runnable_avg", "steal_ms",
         "achieved_sleep_us", "backlog_end", "drain_ms", "memory_slope_bytes_per_s", "memory_verdict", "note",
+        "scheme_counters",
     ]
+
+    /// runs.csv as written before `scheme_counters` (the last column) existed: still read,
+    /// with that column empty.
+    public static var legacyRunColumns: [String] { Array(runColumns.dropLast()) }
 
     public static let seriesColumns = [
         "run_id", "cell", "scheme", "structure", "workload", "threads", "repetition", "t_ms", "unreclaimed",
@@ -69,7 +74,7 @@ public enum ResultsSchema {
             number(result.cpuUserSeconds), number(result.cpuSystemSeconds), String(result.voluntarySwitches),
             String(result.involuntarySwitches), number(result.runnableAverage), number(result.stealMilliseconds),
             number(result.achievedSleepMicros), String(result.backlogEnd), number(result.drainMilliseconds),
-            number(result.memorySlopeBytesPerSecond), result.memoryVerdict, result.note,
+            number(result.memorySlopeBytesPerSecond), result.memoryVerdict, result.note, result.schemeCounters,
         ]
         return fields.map(CSV.escape).joined(separator: ",")
     }

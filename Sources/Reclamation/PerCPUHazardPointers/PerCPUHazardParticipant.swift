@@ -10,12 +10,24 @@ public struct PerCPUHazardParticipant<Variant: PerCPUHazardVariant>: ReclaimerPa
     @usableFromInline let record: HazardRecord
     @usableFromInline let hot: HotHeader
     @usableFromInline let state: PerCPUHazardState
+    /// The per-CPU table's memory and line count, copied here so that the read path loads
+    /// no class reference (which would cost a retain and a release per guard).
+    @usableFromInline let lines: UnsafeMutableRawPointer
+    @usableFromInline let cpus: Int
+    @usableFromInline let locations: UnsafeMutablePointer<UnsafeMutablePointer<Atomic<UInt>>?>
+    @usableFromInline let hint: UnsafeMutablePointer<Int>
+    @usableFromInline let slotCount: Int
 
     init(domain: PerCPUHazardPointerDomainOf<Variant>, record: HazardRecord, state: PerCPUHazardState) {
         self.domain = domain
         self.record = record
         self.hot = record.hot
         self.state = state
+        lines = domain.table.base
+        cpus = domain.table.cpus
+        locations = state.locations
+        hint = state.hint
+        slotCount = state.count
     }
 
     @inlinable
@@ -28,21 +40,22 @@ public struct PerCPUHazardParticipant<Variant: PerCPUHazardVariant>: ReclaimerPa
             hot.guardDepth = depth
             if depth == 0 { endOutermostGuard() }
         }
-        return try body(PerCPUHazardGuard(record: record, state: state, table: domain.table))
+        return try body(PerCPUHazardGuard(record: record, locations: locations, hint: hint, count: slotCount,
+                                          lines: lines, cpus: cpus))
     }
 
     /// Gives back every slot this guard used (per-CPU or backup) and runs a scan a retire
     /// asked for.
     @inlinable
     func endOutermostGuard() {
-        for index in 0..<state.count {
-            if let location = state.locations[index] {
+        for index in 0..<slotCount {
+            if let location = locations[index] {
                 // ORDERING[HPC-E2]: release pairs with the scan's acquire loads.
                 location.pointee.store(0, ordering: .releasing)
-                state.locations[index] = nil
+                locations[index] = nil
             }
         }
-        if hot.pendingWork != 0 { domain.core.performDeferredWork(record) }
+        if hot.pendingWork != 0 { domain.performDeferredWork(record) }
     }
 
     public func flush() { domain.core.flush(record) }
@@ -58,19 +71,33 @@ public struct PerCPUHazardParticipant<Variant: PerCPUHazardVariant>: ReclaimerPa
 public struct PerCPUHazardGuard<Variant: PerCPUHazardVariant>: ReclaimerGuard, ~Copyable {
     public typealias Domain = PerCPUHazardPointerDomainOf<Variant>
     @usableFromInline unowned(unsafe) let record: HazardRecord
-    @usableFromInline unowned(unsafe) let state: PerCPUHazardState
-    @usableFromInline unowned(unsafe) let table: PerCPUSlotTable
+    @usableFromInline let locations: UnsafeMutablePointer<UnsafeMutablePointer<Atomic<UInt>>?>
+    @usableFromInline let hint: UnsafeMutablePointer<Int>
+    @usableFromInline let count: Int
+    @usableFromInline let lines: UnsafeMutableRawPointer
+    @usableFromInline let cpus: Int
 
     @inlinable
-    init(record: HazardRecord, state: PerCPUHazardState, table: PerCPUSlotTable) {
+    init(record: HazardRecord, locations: UnsafeMutablePointer<UnsafeMutablePointer<Atomic<UInt>>?>,
+         hint: UnsafeMutablePointer<Int>, count: Int, lines: UnsafeMutableRawPointer, cpus: Int) {
         self.record = record
-        self.state = state
-        self.table = table
+        self.locations = locations
+        self.hint = hint
+        self.count = count
+        self.lines = lines
+        self.cpus = cpus
+    }
+
+    /// True when `slot` is a per-CPU slot (not a backup slot).
+    @inlinable
+    func isPerCPU(_ slot: UnsafeMutablePointer<Atomic<UInt>>) -> Bool {
+        let address = UnsafeMutableRawPointer(slot)
+        return address >= lines && address < lines + cpus &* PerCPUSlotTable.lineBytes
     }
 
     @inlinable
     public func protect(_ link: UnsafeMutablePointer<AtomicNodeLink>, slot: Int) -> TaggedNode {
-        assert(slot >= 0 && slot < state.count, "hp-percpu: slot \(slot) outside the registered slots")
+        assert(slot >= 0 && slot < count, "hp-percpu: slot \(slot) outside the registered slots")
         // ORDERING: relaxed; the value is only published and then re-validated.
         var observed = link.pointee.load(.relaxed)
         while true {
@@ -86,11 +113,11 @@ public struct PerCPUHazardGuard<Variant: PerCPUHazardVariant>: ReclaimerGuard, ~
     /// slot claimed by CAS, else in its backup slot. Null gives the slot back.
     @inlinable
     func publish(_ bits: UInt, slot: Int) {
-        if let location = state.locations[slot] {
+        if let location = locations[slot] {
             if bits == 0 {
                 // ORDERING[HPC-E2]: release; the slot is free for others from here on.
                 location.pointee.store(0, ordering: .releasing)
-                state.locations[slot] = nil
+                locations[slot] = nil
             } else {
                 // ORDERING[HPC-E1]: seq_cst store into a slot we own (P1).
                 location.pointee.store(bits, ordering: .sequentiallyConsistent)
@@ -98,16 +125,16 @@ public struct PerCPUHazardGuard<Variant: PerCPUHazardVariant>: ReclaimerGuard, ~
             return
         }
         guard bits != 0 else { return }
-        let line = table.base + state.cpuHint &* PerCPUSlotTable.lineBytes
+        let line = lines + hint[0] &* PerCPUSlotTable.lineBytes
         let words = line.assumingMemoryBound(to: Atomic<UInt>.self)
         for index in 0..<PerCPUSlotTable.slotsPerCPU {
             // ORDERING: relaxed peek; the CAS below decides.
             if words[index].load(ordering: .relaxed) == 0 {
                 // ORDERING[HPC-E1]: seq_cst CAS publishes and fences in one (P1: the winner owns it).
                 if words[index].compareExchange(expected: 0, desired: bits, ordering: .sequentiallyConsistent).exchanged {
-                    state.locations[slot] = words + index
-                    state.claimsUntilRefresh &-= 1
-                    if state.claimsUntilRefresh <= 0 { refreshHint() }
+                    locations[slot] = words + index
+                    hint[1] &-= 1
+                    if hint[1] <= 0 { refreshHint() }
                     record.bumpEvent(HazardPointerDomain.Event.fastPathHits.rawValue)
                     return
                 }
@@ -122,14 +149,14 @@ public struct PerCPUHazardGuard<Variant: PerCPUHazardVariant>: ReclaimerGuard, ~
     @usableFromInline
     @inline(never)
     func publishSlowly(_ bits: UInt, slot: Int) {
-        let before = state.cpuHint
+        let before = hint[0]
         refreshHint()
-        if state.cpuHint != before {
-            let words = (table.base + state.cpuHint &* PerCPUSlotTable.lineBytes).assumingMemoryBound(to: Atomic<UInt>.self)
+        if hint[0] != before {
+            let words = (lines + hint[0] &* PerCPUSlotTable.lineBytes).assumingMemoryBound(to: Atomic<UInt>.self)
             for index in 0..<PerCPUSlotTable.slotsPerCPU where words[index].load(ordering: .relaxed) == 0 {
                 // ORDERING[HPC-E1]: as above.
                 if words[index].compareExchange(expected: 0, desired: bits, ordering: .sequentiallyConsistent).exchanged {
-                    state.locations[slot] = words + index
+                    locations[slot] = words + index
                     record.bumpEvent(HazardPointerDomain.Event.fastPathHits.rawValue)
                     return
                 }
@@ -139,23 +166,23 @@ public struct PerCPUHazardGuard<Variant: PerCPUHazardVariant>: ReclaimerGuard, ~
         let backup = record.slots + slot
         // ORDERING[HPC-E1]: Michael's publish: seq_cst store, then the caller's re-load.
         backup.pointee.store(bits, ordering: .sequentiallyConsistent)
-        state.locations[slot] = backup
+        locations[slot] = backup
         record.bumpEvent(HazardPointerDomain.Event.backupUses.rawValue)
     }
 
     @usableFromInline
     @inline(never)
     func refreshHint() {
-        state.cpuHint = Int(max(0, rs_sched_getcpu())) % table.cpus
-        state.claimsUntilRefresh = PerCPUHazardState.hintRefreshPeriod
+        hint[0] = Int(max(0, rs_sched_getcpu())) % cpus
+        hint[1] = PerCPUHazardState.hintRefreshPeriod
     }
 
     @inlinable
     public func resetProtection(slot: Int) {
-        if let location = state.locations[slot] {
+        if let location = locations[slot] {
             // ORDERING[HPC-E2]: release pairs with the scan's acquire loads.
             location.pointee.store(0, ordering: .releasing)
-            state.locations[slot] = nil
+            locations[slot] = nil
         }
     }
 
@@ -163,15 +190,15 @@ public struct PerCPUHazardGuard<Variant: PerCPUHazardVariant>: ReclaimerGuard, ~
     /// slot of the same index (destination first, then the release clear: P2, HPC-E3).
     public func prepareToBlock() {
         var moved = false
-        for index in 0..<state.count {
-            guard let location = state.locations[index], table.contains(location) else { continue }
+        for index in 0..<count {
+            guard let location = locations[index], isPerCPU(location) else { continue }
             // ORDERING: relaxed; a slot we own.
             let value = location.pointee.load(ordering: .relaxed)
             let backup = record.slots + index
             // ORDERING[HPC-E3]: relaxed store, ordered before the clear below by its release.
             backup.pointee.store(value, ordering: .relaxed)
             location.pointee.store(0, ordering: .releasing)
-            state.locations[index] = backup
+            locations[index] = backup
             moved = true
         }
         if moved { record.bumpEvent(HazardPointerDomain.Event.demotions.rawValue) }
@@ -207,7 +234,7 @@ public struct PerCPUHazardGuard<Variant: PerCPUHazardVariant>: ReclaimerGuard, ~
     /// Moves protection `slot` into a domain-owned hand-off record (destination first,
     /// then the release clear of the source: P2, HPC-E3).
     public func detach(slot: Int) -> PerCPUHazardHandOff {
-        guard let location = state.locations[slot] else {
+        guard let location = locations[slot] else {
             preconditionFailure("hp-percpu: detach(slot: \(slot)) on a slot that protects nothing")
         }
         // ORDERING: relaxed; a slot we own.
@@ -223,7 +250,7 @@ public struct PerCPUHazardGuard<Variant: PerCPUHazardVariant>: ReclaimerGuard, ~
         // ORDERING[HPC-E3]: relaxed store, ordered before the source's release clear.
         holder.slots[0].store(value, ordering: .relaxed)
         location.pointee.store(0, ordering: .releasing)
-        state.locations[slot] = nil
+        locations[slot] = nil
         record.bumpEvent(HazardPointerDomain.Event.handOffs.rawValue)
         return PerCPUHazardHandOff(domain: core, holder: holder, rememberedSlot: nil, node: TaggedNode(bits: value))
     }

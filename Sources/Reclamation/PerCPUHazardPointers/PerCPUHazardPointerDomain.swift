@@ -113,6 +113,11 @@ public final class PerCPUHazardPointerDomainOf<Variant: PerCPUHazardVariant>: Re
         return PerCPUHazardParticipant(domain: self, record: record, state: state)
     }
 
+    /// The scan a retire asked for, at the outermost guard exit.
+    @usableFromInline
+    @inline(never)
+    func performDeferredWork(_ record: HazardRecord) { core.performDeferredWork(record) }
+
     public func allocate(_ layout: NodeLayout) -> UnsafeMutableRawPointer { core.allocate(layout) }
     public func deallocate(_ node: UnsafeMutableRawPointer, _ layout: NodeLayout) { core.deallocate(node, layout) }
     public func collect() { core.collect() }
