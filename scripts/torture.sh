@@ -6,6 +6,7 @@
 # fail. Logs and a manifest go to results/<UTC time>-torture/; a log that was not
 # finished is left as *.partial. Exit 1 if a scheme failed or a planted one passed.
 #   bash scripts/torture.sh [seconds]
+#   TORTURE_SCHEMES="hp-percpu hp-asym" bash scripts/torture.sh 60   (some schemes only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -29,6 +30,7 @@ cat > "$out/manifest.json" <<JSON
   "cpus": $(nproc),
   "kernel": "$(uname -r)",
   "swift": "$(swift --version 2>&1 | head -1 | sed 's/"/\\"/g')",
+  "schemes": "${TORTURE_SCHEMES:-hp ebr qsbr rcu rc arc hp-percpu hp-asym}",
   "commands": "$bench torture SCHEME --duration $seconds --readers -4 [--churn-ms 200 --stutter 10]; $bench torture --planted NAME --readers -4"
 }
 JSON
@@ -44,10 +46,11 @@ run() {  # name, expected exit, arguments...
     printf '%-34s exit %d  %s\n' "$name" "$rc" "${verdict:0:120}"
     if [ "$rc" != "$expected" ]; then status=1; fi
 }
-for scheme in hp ebr qsbr rcu rc arc; do
+schemes=${TORTURE_SCHEMES:-"hp ebr qsbr rcu rc arc hp-percpu hp-asym"}
+for scheme in $schemes; do
     run "$scheme" 0 "$scheme" --duration "$seconds" --readers -4
 done
-for scheme in hp ebr qsbr rcu rc arc; do
+for scheme in $schemes; do
     run "$scheme-churn-stutter" 0 "$scheme" --duration "$seconds" --readers -4 --churn-ms 200 --stutter 10
 done
 for planted in $("$bench" torture --list-planted | awk '{print $1}'); do
