@@ -110,18 +110,6 @@ public struct AsymmetricHazardPointerGuard: ReclaimerGuard, ~Copyable {
 
     /// Moves the protection in `slot` into a hand-off record of the core (HP-E3).
     public func detach(slot: Int) -> HazardHandOff {
-        // ORDERING: relaxed; our own slot, written by this thread only.
-        let value = slots[slot].load(ordering: .relaxed)
-        precondition(value != 0, "hp-asym: detach(slot: \(slot)) on a slot that protects nothing")
-        let core = record.domain
-        let holder = core.claimHandOffRecord()
-        // ORDERING[HP-E3]: the hand-off slot is written before the thread slot is cleared
-        // with release; a scan reads thread slots (acquire) before hand-off records.
-        if core.plantedFault != .detachDropsProtection {
-            holder.slots[0].store(value, ordering: .relaxed)
-        }
-        slots[slot].store(0, ordering: .releasing)
-        record.bumpEvent(HazardPointerDomain.Event.handOffs.rawValue)
-        return HazardHandOff(domain: core, holder: holder, node: TaggedNode(bits: value))
+        record.detach(slot: slot, scheme: "hp-asym")
     }
 }

@@ -103,10 +103,17 @@ public struct HazardPointerGuard: ReclaimerGuard, ~Copyable {
 
     /// Moves the protection in `slot` into a domain-owned hand-off record (HP-E3).
     public func detach(slot: Int) -> HazardHandOff {
+        record.detach(slot: slot, scheme: "hp")
+    }
+}
+
+extension HazardRecord {
+    /// Owner-only: moves the protection in `slot` into a hand-off record of the domain
+    /// (hp's and hp-asym's detach).
+    func detach(slot: Int, scheme: String) -> HazardHandOff {
         // ORDERING: relaxed; our own slot, written by this thread only.
         let value = slots[slot].load(ordering: .relaxed)
-        precondition(value != 0, "hp: detach(slot: \(slot)) on a slot that protects nothing")
-        let domain = record.domain
+        precondition(value != 0, "\(scheme): detach(slot: \(slot)) on a slot that protects nothing")
         let holder = domain.claimHandOffRecord()
         // ORDERING[HP-E3]: the hand-off slot is written before the thread slot is cleared
         // with release; a scan reads thread slots (acquire) before hand-off records.
@@ -114,7 +121,7 @@ public struct HazardPointerGuard: ReclaimerGuard, ~Copyable {
             holder.slots[0].store(value, ordering: .relaxed)
         }
         slots[slot].store(0, ordering: .releasing)
-        record.bumpEvent(HazardPointerDomain.Event.handOffs.rawValue)
+        bumpEvent(HazardPointerDomain.Event.handOffs.rawValue)
         return HazardHandOff(domain: domain, holder: holder, node: TaggedNode(bits: value))
     }
 }

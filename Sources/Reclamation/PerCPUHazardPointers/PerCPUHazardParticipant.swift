@@ -204,22 +204,8 @@ public struct PerCPUHazardGuard<Variant: PerCPUHazardVariant>: ReclaimerGuard, ~
         if moved { record.bumpEvent(HazardPointerDomain.Event.demotions.rawValue) }
     }
 
-    @inlinable
-    public func load(_ link: UnsafeMutablePointer<AtomicNodeLink>, _ ordering: LinkLoadOrdering) -> TaggedNode {
-        link.pointee.load(ordering)
-    }
 
-    @inlinable
-    public func store(_ link: UnsafeMutablePointer<AtomicNodeLink>, _ desired: TaggedNode, _ ordering: LinkStoreOrdering) {
-        link.pointee.store(desired, ordering)
-    }
 
-    @inlinable
-    public func compareExchange(
-        _ link: UnsafeMutablePointer<AtomicNodeLink>, expected: TaggedNode, desired: TaggedNode, _ ordering: LinkUpdateOrdering
-    ) -> (exchanged: Bool, original: TaggedNode) {
-        link.pointee.compareExchange(expected: expected, desired: desired, ordering)
-    }
 
     @inlinable
     public func retire(_ node: UnsafeMutableRawPointer, _ layout: NodeLayout) {
