@@ -13,22 +13,26 @@ import Glibc
 /// the synchronizing thread the chance to pass the slots before the detach, which is what
 /// lets the planted first version fail here.
 struct HazardHandOffTests {
+    /// Carries a detached protection from the reader to the test thread.
+    final class TokenBox<R: Reclaimer>: @unchecked Sendable {
+        // SAFETY: written by the reader before `detached` (release), read after (acquire).
+        var token: R.HandOff?
+    }
+
     /// A reader protects a node and detaches it while another thread synchronizes; returns
     /// whether synchronize returned before the hand-off was released.
-    static func synchronizeReturnedEarly(_ domain: HazardPointerDomain, waitingForNode: Bool) -> Bool {
+    static func synchronizeReturnedEarly<R: Reclaimer>(
+        _ domain: R, waitingForNode: Bool, demoteFirst: Bool = false
+    ) -> Bool where R.Link == AtomicNodeLink {
         let layout = NodeLayout(links: 1, dataBytes: 0)
         let root = domain.allocate(layout)
         let node = domain.allocate(layout)
-        let link = layout.link(root, 0, HazardPointerDomain.self)
+        let link = layout.link(root, 0, R.self)
         link.pointee.store(TaggedNode(node), .releasing)
         let linkBits = UInt(bitPattern: link), nodeBits = UInt(bitPattern: node)
         let protected = Atomic<Bool>(false), detached = Atomic<Bool>(false), released = Atomic<Bool>(false)
         let returned = Atomic<Bool>(false), returnedEarly = Atomic<Bool>(false), synchronizing = Atomic<Bool>(false)
-        final class TokenBox: @unchecked Sendable {
-            // SAFETY: written by the reader before `detached` (release), read after (acquire).
-            var token: HazardHandOff?
-        }
-        let box = TokenBox()
+        let box = TokenBox<R>()
         let reader = JoinableThread {
             let participant = domain.register(slots: 1)
             participant.withGuard { guardian in
@@ -37,6 +41,8 @@ struct HazardHandOffTests {
                 // The synchronizing thread gets time to read the thread slots first.
                 while !synchronizing.load(ordering: .acquiring) { sched_yield() }
                 usleep(50_000)
+                // hp-percpu: per-CPU slot → backup slot → hand-off record, two moves.
+                if demoteFirst { guardian.prepareToBlock() }
                 box.token = guardian.detach(slot: 0)
                 detached.store(true, ordering: .releasing)
             }
@@ -65,6 +71,15 @@ struct HazardHandOffTests {
           arguments: [false, true])
     func waitsThroughHandOff(_ waitingForNode: Bool) {
         #expect(!Self.synchronizeReturnedEarly(HazardPointerDomain(configuration: .testing), waitingForNode: waitingForNode))
+    }
+
+    @Test("hp-percpu and hp-asym: synchronize() and synchronize(waitingFor:) wait through demote and hand-off",
+          arguments: [false, true])
+    func perCPUAndAsymmetricWaitThroughMoves(_ waitingForNode: Bool) throws {
+        #expect(!Self.synchronizeReturnedEarly(PerCPUHazardPointerDomain(configuration: .testing),
+                                              waitingForNode: waitingForNode, demoteFirst: true))
+        #expect(!Self.synchronizeReturnedEarly(try AsymmetricHazardPointerDomain(configuration: .testing),
+                                              waitingForNode: waitingForNode))
     }
 
     @Test("planted: the first version's synchronize() returns while the hand-off still protects the node")
