@@ -48,9 +48,22 @@ let package = Package(
             cSettings: withoutJemalloc ? [.define("RECLAIMBENCH_NO_JEMALLOC")] : [],
             linkerSettings: withoutJemalloc ? [] : [.linkedLibrary("jemalloc")]
         ),
+        // The C libraries the Swift schemes are calibrated against (Debian: liburcu-dev,
+        // libck-dev). liburcu's generic names are macros per flavor: link each flavor's
+        // library explicitly.
+        .target(
+            name: "CReferenceLibraries",
+            dependencies: jemallocDependency,
+            cSettings: withoutJemalloc ? [.define("RECLAIMBENCH_NO_JEMALLOC")] : [],
+            linkerSettings: [
+                .linkedLibrary("urcu-qsbr"), .linkedLibrary("urcu-memb"), .linkedLibrary("urcu-common"),
+                .linkedLibrary("ck"),
+            ] + (withoutJemalloc ? [] : [.linkedLibrary("jemalloc")])
+        ),
         .target(
             name: "Reclamation",
-            dependencies: ["CReclaimSupport", .product(name: "Atomics", package: "swift-atomics")] + jemallocDependency,
+            dependencies: ["CReclaimSupport", "CReferenceLibraries", .product(name: "Atomics", package: "swift-atomics")]
+                + jemallocDependency,
             swiftSettings: swiftSettings
         ),
         // Structures written once, generic over R: Reclaimer (hot paths @inlinable).

@@ -10,6 +10,8 @@ public enum SchemeTable {
     public struct Row: Sendable, Equatable {
         public var id: String
         public var family: String
+        /// "Swift", or "C: <library>" for the reference backends.
+        public var implementation: String
         public var summary: String
         public var reference: String
         public var capabilities: String
@@ -26,7 +28,7 @@ public enum SchemeTable {
     }
 
     public static let columns = [
-        "scheme", "family", "capabilities", "header_bytes", "node_bytes", "size_class_bytes", "helper_threads",
+        "scheme", "family", "implementation", "capabilities", "header_bytes", "node_bytes", "size_class_bytes", "helper_threads",
         "cannot_run", "reference", "summary",
     ]
 
@@ -39,7 +41,8 @@ public enum SchemeTable {
                 let perLink = descriptor.linkOverheadBytes * SchemeTable.referenceLayout.linkCount
                 let bytes = request + perLink
                 return Row(
-                    id: descriptor.id, family: descriptor.family.rawValue, summary: descriptor.summary,
+                    id: descriptor.id, family: descriptor.family.rawValue, implementation: descriptor.implementation,
+                    summary: descriptor.summary,
                     reference: descriptor.reference, capabilities: descriptor.capabilities.description,
                     headerBytes: descriptor.nodeHeaderBytes, helperThreads: descriptor.helperThreads, nodeBytes: bytes,
                     sizeClassBytes: AllocatorStatistics.sizeClass(bytes: request, allocator: allocator)
@@ -53,7 +56,7 @@ public enum SchemeTable {
     }
 
     static func fields(_ row: Row) -> [String] {
-        [row.id, row.family, row.capabilities, String(row.headerBytes), String(row.nodeBytes),
+        [row.id, row.family, row.implementation, row.capabilities, String(row.headerBytes), String(row.nodeBytes),
          String(row.sizeClassBytes), String(row.helperThreads), row.cannotRun.joined(separator: "; "),
          row.reference, row.summary]
     }
@@ -65,9 +68,9 @@ public enum SchemeTable {
 
     /// An aligned table for people, with the reference node named.
     public static func table(_ rows: [Row]) -> String {
-        let shown = ["scheme", "family", "capabilities", "header", "node", "size class", "reference"]
+        let shown = ["scheme", "family", "implementation", "capabilities", "header", "node", "size class", "reference"]
         let cells = rows.map { row in
-            [row.id, row.family, row.capabilities, "\(row.headerBytes) B", "\(row.nodeBytes) B",
+            [row.id, row.family, row.implementation, row.capabilities, "\(row.headerBytes) B", "\(row.nodeBytes) B",
              "\(row.sizeClassBytes) B", row.reference]
         }
         var text = TextTable.render(header: shown, rows: cells)
@@ -75,6 +78,8 @@ public enum SchemeTable {
         text += "per-link box (arc); size class = what jemalloc hands out for it.\n"
         let limits = rows.flatMap { row in row.cannotRun.map { "  \(row.id) cannot run \($0)" } }
         if !limits.isEmpty { text += "combinations that cannot run:\n" + limits.joined(separator: "\n") + "\n" }
+        let peers = SchemeID.cLibraryPeers.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key)/\($0.value)" }
+        text += "Swift schemes and the C libraries they are calibrated against: " + peers.joined(separator: ", ") + "\n"
         let helpers = rows.filter { $0.helperThreads > 0 }.map { "\($0.id) (\($0.helperThreads))" }
         if !helpers.isEmpty { text += "helper threads (count toward oversubscription): " + helpers.joined(separator: ", ") + "\n" }
         text += "default parameters: "

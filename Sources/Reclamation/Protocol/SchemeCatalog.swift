@@ -11,6 +11,12 @@ public enum SchemeID: String, CaseIterable, Sendable, Hashable, Codable, CustomS
     case arc
     case hpPercpu = "hp-percpu"
     case hpAsym = "hp-asym"
+    // The C libraries, behind the same protocol (ReferenceLibraries/): each Swift scheme's
+    // calibration peer.
+    case urcuQsbr = "urcu-qsbr"
+    case urcuMemb = "urcu-memb"
+    case ckEpoch = "ck-epoch"
+    case ckHp = "ck-hp"
 
     public var description: String { rawValue }
 
@@ -31,6 +37,10 @@ public enum SchemeID: String, CaseIterable, Sendable, Hashable, Codable, CustomS
         case .arc: visitor.visit(SwiftARCDomain.self)
         case .hpPercpu: visitor.visit(PerCPUHazardPointerDomain.self)
         case .hpAsym: visitor.visit(AsymmetricHazardPointerDomain.self)
+        case .urcuQsbr: visitor.visit(LiburcuQSBRDomain.self)
+        case .urcuMemb: visitor.visit(LiburcuMembDomain.self)
+        case .ckEpoch: visitor.visit(CKEpochDomain.self)
+        case .ckHp: visitor.visit(CKHazardPointerDomain.self)
         }
     }
 
@@ -40,6 +50,16 @@ public enum SchemeID: String, CaseIterable, Sendable, Hashable, Codable, CustomS
         }
         return accept(Describe())
     }
+
+    /// True for the C libraries (liburcu, Concurrency Kit) behind the protocol.
+    public var isCLibrary: Bool { descriptor.library != nil }
+
+    /// The C library each Swift scheme is calibrated against (ebr/ck-epoch, qsbr/urcu-qsbr,
+    /// rcu/urcu-memb, hp/ck-hp): the same algorithm family, run through the same cells.
+    public var calibrationPeer: SchemeID? { Self.cLibraryPeers[self] }
+
+    /// Swift scheme → its C library.
+    public static let cLibraryPeers: [SchemeID: SchemeID] = [.ebr: .ckEpoch, .qsbr: .urcuQsbr, .rcu: .urcuMemb, .hp: .ckHp]
 
     /// Parses a command-line id, with an error that lists the allowed ones.
     public static func parse(_ text: String) throws(SchemeParseError) -> SchemeID {

@@ -29,11 +29,18 @@ public struct SchemeDescriptor: Sendable, Hashable {
     public let deleterMayKeepNode: Bool
     /// Structures this scheme cannot run, each with the reason.
     public let unsupportedStructures: [UnsupportedStructure]
+    /// The C library that implements the scheme (the reference backends), or nil for a
+    /// scheme written in Swift here.
+    public let library: String?
+
+    /// "Swift", or the C library's name.
+    public var implementation: String { library.map { "C: \($0)" } ?? "Swift" }
 
     public init(
         id: String, family: SchemeFamily, summary: String, reference: String,
         capabilities: ReclaimerCapabilities, nodeHeaderBytes: Int, helperThreads: Int = 0,
-        linkOverheadBytes: Int = 0, deleterMayKeepNode: Bool = true, unsupportedStructures: [UnsupportedStructure] = []
+        linkOverheadBytes: Int = 0, deleterMayKeepNode: Bool = true, unsupportedStructures: [UnsupportedStructure] = [],
+        library: String? = nil
     ) {
         self.id = id
         self.family = family
@@ -45,6 +52,7 @@ public struct SchemeDescriptor: Sendable, Hashable {
         self.linkOverheadBytes = linkOverheadBytes
         self.deleterMayKeepNode = deleterMayKeepNode
         self.unsupportedStructures = unsupportedStructures
+        self.library = library
     }
 }
 

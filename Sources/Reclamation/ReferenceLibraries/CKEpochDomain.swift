@@ -1,0 +1,285 @@
+// ck-epoch — Concurrency Kit's epoch reclamation (ck_epoch, S. Al Bahra; Debian libck-dev
+// 0.7), behind the Reclaimer protocol as the C reference for `ebr`. The algorithm is ck's:
+// ck_epoch_begin/end on the read side (an xchg of the record's `active` word, then the
+// global epoch read), ck_epoch_call to defer a node into the record's bucket for the
+// current epoch, ck_epoch_poll to dispatch what two epochs have passed over and try one
+// advance, ck_epoch_synchronize/barrier to wait. Nothing of it is re-implemented here.
+//
+// What this file adds, and only that:
+//   - a node header (ck's intrusive ck_epoch_entry_t, then the node's deleter: 32 B); the
+//     retire list is ck's, so the entry cannot live in separate memory as ebr's bags do.
+//   - the poll policy ck leaves to its user: every `bagCapacity` retires (ebr's bag size),
+//     at the outermost guard exit — never inside a guard.
+//   - record lifetime: ck_epoch_unregister drops a record's pending callbacks, and ck has
+//     no call that moves them to another record. So the domain owns every ck record
+//     (LibraryRecordPool): a participant uses one; when it flushes or leaves with callbacks
+//     still pending, that record becomes an orphan the domain polls (collect(), drain(),
+//     any participant's deferred work) and the participant takes an empty one. Flush and
+//     leaving never block.
+// Edges: ck's own (ck_epoch.c: the record's xchg before the epoch load ↔ the fence in
+// ck_epoch_poll/synchronize before the records are scanned). Ours:
+//   CKE-E1  a ck record changes hands only under the pool's lock (POOL-E1) or with its
+//           participant record (REG-E1), so each ck call on it happens after the previous
+//           user's.
+//   CKE-E2  statistics: freed = retired − the pending count ck keeps in every record
+//           (n_pending, read relaxed: exact once the domain is quiet).
+//
+// Why reclamation is safe: ck_epoch's argument (a callback in the bucket of epoch e runs
+// only once the global epoch is e + 2, which needs every active record to have observed
+// e + 1), given that a node is retired only after it was unlinked — which the Reclaimer
+// contract requires of every structure. Garbage is unbounded: a stalled reader stops the
+// epoch.
+
+import Synchronization
+
+import CReferenceLibraries
+
+/// Concurrency Kit's `ck_epoch` (C), as the reference for `ebr`.
+public final class CKEpochDomain: Reclaimer, @unchecked Sendable {
+    // SAFETY (@unchecked Sendable): the ck global is shared only through ck's own atomics;
+    // each ck record has one user at a time (CKE-E1).
+    public typealias Link = AtomicNodeLink
+    public typealias Participant = CKEpochParticipant
+    public typealias Guard = ReadSectionGuard<CKEpochDomain>
+    public typealias HandOff = UnsupportedHandOff
+
+    @inlinable
+    public static var capabilities: ReclaimerCapabilities { [.blockingSynchronize, .optimisticTraversal] }
+
+    public static let descriptor = SchemeDescriptor(
+        id: "ck-epoch", family: .epochs,
+        summary: "Concurrency Kit's ck_epoch: begin/end sections, ck_epoch_call, ck_epoch_poll every bag of retires",
+        reference: "Al Bahra, Concurrency Kit ck_epoch (C library; the reference for ebr)",
+        capabilities: capabilities, nodeHeaderBytes: Int(RL_CK_EPOCH_HEADER_BYTES),
+        library: "Concurrency Kit (libck)"
+    )
+
+    enum Event: Int, CaseIterable {
+        case polls, orphanedRecords
+        var name: String {
+            switch self {
+            case .polls: "polls"
+            case .orphanedRecords: "orphaned_records"
+            }
+        }
+    }
+
+    public let configuration: ReclaimerConfiguration
+    @usableFromInline let allocator: NodeAllocator
+    /// SAFETY: ck's global epoch object, freed in deinit after every record.
+    let global: UnsafeMutableRawPointer
+    let registry = ParticipantRegistry()
+    let records: LibraryRecordPool
+    let peakPending = Atomic<UInt64>(0)
+
+    public init(configuration: ReclaimerConfiguration) {
+        self.configuration = configuration
+        allocator = NodeAllocator(configuration.allocator)
+        let global = rl_ck_epoch_create()
+        self.global = global
+        records = LibraryRecordPool(make: { rl_ck_epoch_record_create(global) },
+                                    pending: { UInt32(rl_ck_epoch_record_pending($0)) })
+    }
+
+    deinit {
+        // No participant is left and no section is active: a barrier dispatches everything.
+        for record in records.allRecords { rl_ck_epoch_barrier(record) }
+        for record in records.allRecords { rl_ck_epoch_record_destroy(record) }
+        rl_ck_epoch_destroy(global)
+    }
+
+    public func register(slots: Int) -> CKEpochParticipant {
+        precondition(slots >= 0, "ck-epoch: register(slots:) needs a non-negative slot count, got \(slots)")
+        let record = registry.enroll(CKEpochRecord.self) { CKEpochRecord(domain: self) }
+        if record.ck == nil { record.ck = records.take() }
+        record.retiresSincePoll = 0
+        return CKEpochParticipant(domain: self, record: record)
+    }
+
+    public func allocate(_ layout: NodeLayout) -> UnsafeMutableRawPointer {
+        allocatePlainNode(layout, allocator: allocator)
+    }
+
+    public func deallocate(_ node: UnsafeMutableRawPointer, _ layout: NodeLayout) {
+        allocator.free(node - Self.descriptor.nodeHeaderBytes, bytes: layout.allocationBytes(Self.self))
+    }
+
+    /// Polls every orphaned record (non-blocking).
+    public func collect() {
+        records.collect { _ = rl_ck_epoch_poll($0) }
+    }
+
+    /// ck_epoch_synchronize: waits until every section active at the call has ended.
+    public func synchronize() {
+        ThreadParticipants.trapIfInsideGuard("synchronize()", scheme: Self.descriptor.id)
+        rl_ck_epoch_synchronize(global)
+    }
+
+    public func barrier() { drain() }
+
+    /// Flushes the caller's participants, then barriers every orphan (ck_epoch_barrier:
+    /// synchronize, then dispatch all) until none is left.
+    public func drain() {
+        ThreadParticipants.trapIfInsideGuard("drain()", scheme: Self.descriptor.id)
+        for record in ThreadParticipants.records(in: ObjectIdentifier(self)) {
+            flush(unsafeDowncast(record, to: CKEpochRecord.self))
+        }
+        var backoff = Backoff()
+        while true {
+            records.collect { rl_ck_epoch_barrier($0) }
+            if records.isSettled { return }
+            backoff.wait()  // another collector holds an orphan
+        }
+    }
+
+    public var statistics: ReclaimerStatistics {
+        var statistics = registry.statistics(freedOutside: 0, peakPending: 0, events: Event.allCases.map(\.name))
+        let pending = records.pendingNodes
+        statistics.freed = statistics.retired >= pending ? statistics.retired - pending : 0
+        statistics.peakPending = max(peakPending.load(ordering: .relaxed), pending)
+        statistics.counters.append(SchemeCounter("global_epoch", UInt64(rl_ck_epoch_value(global))))
+        statistics.counters.append(SchemeCounter("records", UInt64(records.recordCount)))
+        return statistics
+    }
+
+    /// Unbounded: one stalled section stops the epoch.
+    public func garbageBound(retiresPerGuard: Int) -> Int? { nil }
+
+    // MARK: slow paths
+
+    func notePending() {
+        let pending = records.pendingNodes
+        var seen = peakPending.load(ordering: .relaxed)
+        while pending > seen {
+            // ORDERING: relaxed; a statistic.
+            let (exchanged, original) = peakPending.compareExchange(expected: seen, desired: pending, ordering: .relaxed)
+            if exchanged { return }
+            seen = original
+        }
+    }
+
+    /// Deferred work at the outermost guard exit (after ck_epoch_end): a bag's worth of
+    /// retires asked for a poll of this record, and of any orphan.
+    @usableFromInline
+    @inline(never)
+    func performDeferredWork(_ record: CKEpochRecord) {
+        record.hot.pendingWork = 0
+        record.retiresSincePoll = 0
+        _ = rl_ck_epoch_poll(record.currentRecord)
+        record.bumpEvent(Event.polls.rawValue)
+        if records.mayHoldOrphans { collect() }
+        notePending()
+    }
+
+    /// Owner, outside every guard, non-blocking: polls; callbacks still pending go to the
+    /// domain with the record, and the participant continues on an empty one.
+    func flush(_ record: CKEpochRecord) {
+        _ = rl_ck_epoch_poll(record.currentRecord)
+        record.bumpEvent(Event.polls.rawValue)
+        record.retiresSincePoll = 0
+        notePending()
+        // Inside a guard the record is in a ck section: it stays (a flush there only polls).
+        if record.hot.guardDepth == 0 && rl_ck_epoch_record_pending(record.currentRecord) > 0 {
+            records.give(record.currentRecord)
+            record.currentRecord = records.take()
+            record.bumpEvent(Event.orphanedRecords.rawValue)
+        }
+    }
+
+    func unregister(_ record: CKEpochRecord) {
+        precondition(record.hot.guardDepth == 0, "ck-epoch: a participant left inside its own guard")
+        flush(record)
+        registry.leave(record)
+    }
+}
+
+/// A thread's ck-epoch state: the ck record it uses now (in the hot block, so that the
+/// participant reads it with one load) and the poll countdown (owner-only).
+@usableFromInline
+final class CKEpochRecord: ParticipantRecord, @unchecked Sendable {
+    // SAFETY: as ParticipantRecord; the ck record is used by the owner only (CKE-E1).
+    /// SAFETY: records die with the domain's registry, inside the domain's deinit.
+    @usableFromInline unowned(unsafe) let domain: CKEpochDomain
+    /// SAFETY: the hot block's first scheme word: the current ck record.
+    @usableFromInline let currentRecordSlot: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    let allocatorBit: UInt
+    /// Owner-only.
+    var retiresSincePoll = 0
+
+    init(domain: CKEpochDomain) {
+        self.domain = domain
+        allocatorBit = domain.allocator.kind == .system ? 1 : 0
+        let hot = HotHeader.allocate(schemeBytes: MemoryLayout<UnsafeMutableRawPointer?>.stride)
+        currentRecordSlot = hot.schemeArea.bindMemory(to: UnsafeMutableRawPointer?.self, capacity: 1)
+        currentRecordSlot.initialize(to: nil)
+        super.init(domain: domain, schemeID: CKEpochDomain.descriptor.id,
+                   hot: hot, eventCount: CKEpochDomain.Event.allCases.count)
+    }
+
+    /// Owner-only; nil until the first registration.
+    var ck: UnsafeMutableRawPointer? {
+        get { currentRecordSlot.pointee }
+        set { currentRecordSlot.pointee = newValue }
+    }
+
+    /// Owner-only, while registered.
+    @usableFromInline
+    var currentRecord: UnsafeMutableRawPointer {
+        get { currentRecordSlot.pointee.unsafelyUnwrapped }
+        set { currentRecordSlot.pointee = newValue }
+    }
+
+    /// Owner-only: ck_epoch_call, inside the guard; every `bagCapacity` retires the guard's
+    /// end polls.
+    @usableFromInline
+    override func retire(_ entry: RetiredNode) {
+        bump(retiredCount)
+        rl_ck_epoch_retire(currentRecord, entry.node, entry.function, entry.libraryArgument(allocatorBit))
+        retiresSincePoll += 1
+        if retiresSincePoll >= domain.configuration.bagCapacity { hot.pendingWork = 1 }
+    }
+}
+
+/// A thread registered with a ck-epoch domain.
+public struct CKEpochParticipant: ReclaimerParticipant, ~Copyable {
+    public typealias Domain = CKEpochDomain
+    @usableFromInline let domain: CKEpochDomain
+    @usableFromInline let record: CKEpochRecord
+    @usableFromInline let hot: HotHeader
+    @usableFromInline let currentRecord: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+
+    init(domain: CKEpochDomain, record: CKEpochRecord) {
+        self.domain = domain
+        self.record = record
+        hot = record.hot
+        currentRecord = record.currentRecordSlot
+    }
+
+    /// The outermost guard is a ck section (ck_epoch_begin / ck_epoch_end); a poll a retire
+    /// asked for runs after it ends.
+    @inlinable
+    public func withGuard<Result, Failure: Error>(
+        _ body: (borrowing ReadSectionGuard<CKEpochDomain>) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        let depth = hot.guardDepth
+        // The record cannot change inside a guard (only flush and leaving swap it).
+        let ck = currentRecord.pointee.unsafelyUnwrapped
+        if depth == 0 { rl_ck_epoch_begin(ck) }
+        hot.guardDepth = depth &+ 1
+        defer {
+            hot.guardDepth = depth
+            if depth == 0 {
+                rl_ck_epoch_end(ck)
+                if hot.pendingWork != 0 { domain.performDeferredWork(record) }
+            }
+        }
+        return try body(ReadSectionGuard(record: record))
+    }
+
+    /// Polls; what is still pending goes to the domain with the ck record (never blocks).
+    public func flush() { domain.flush(record) }
+
+    public func quiescentState() {}
+
+    deinit { domain.unregister(record) }
+}

@@ -1,0 +1,133 @@
+import Synchronization
+
+import CReferenceLibraries
+
+/// liburcu's flavors the suite wraps: what differs between them is the read side, the
+/// registration and the grace-period calls; retire (call_rcu), the node header and the
+/// statistics are shared.
+@usableFromInline
+enum LiburcuFlavor: Sendable {
+    case qsbr, memb
+
+    func register() {
+        switch self {
+        case .qsbr: rl_urcu_qsbr_register()
+        case .memb: rl_urcu_memb_register()
+        }
+    }
+
+    func unregister() {
+        switch self {
+        case .qsbr: rl_urcu_qsbr_unregister()
+        case .memb: rl_urcu_memb_unregister()
+        }
+    }
+
+    func synchronize() {
+        switch self {
+        case .qsbr: rl_urcu_qsbr_synchronize()
+        case .memb: rl_urcu_memb_synchronize()
+        }
+    }
+
+    /// rcu_barrier: every callback queued before the call has run.
+    func barrier() {
+        switch self {
+        case .qsbr: rl_urcu_qsbr_barrier()
+        case .memb: rl_urcu_memb_barrier()
+        }
+    }
+}
+
+/// The state a liburcu domain shares with its records: the flavor, the allocator bit, and
+/// the counter liburcu's call_rcu thread bumps for every node it frees (URCU-E2).
+@usableFromInline
+final class LiburcuState: @unchecked Sendable {
+    // SAFETY: immutable after init; `freed` is written by liburcu's callbacks only, with
+    // atomic adds in C, and read with relaxed atomic loads.
+    let flavor: LiburcuFlavor
+    let allocatorBit: UInt
+    let bagCapacity: Int
+    /// SAFETY: a C counter on its own line, freed in deinit (after rcu_barrier).
+    let freed: UnsafeMutablePointer<UInt64>
+    let registry = ParticipantRegistry()
+    let garbage = DomainGarbage()
+
+    init(flavor: LiburcuFlavor, configuration: ReclaimerConfiguration, allocator: NodeAllocator) {
+        self.flavor = flavor
+        allocatorBit = allocator.kind == .system ? 1 : 0
+        bagCapacity = configuration.bagCapacity
+        freed = rl_counter_create()
+    }
+
+    deinit {
+        flavor.barrier()  // callbacks queued by this domain's nodes still point at `freed`
+        rl_counter_destroy(freed)
+    }
+
+    var statistics: ReclaimerStatistics {
+        registry.statistics(freedOutside: rl_counter_read(freed), peakPending: garbage.peakPending.load(ordering: .relaxed),
+                            events: [])
+    }
+
+    func notePending() {
+        let (retired, _) = registry.sumCounters()
+        let freed = rl_counter_read(freed)
+        garbage.notePending(retired >= freed ? retired - freed : 0)
+    }
+}
+
+/// A thread's liburcu state on our side: counts of what it retired. liburcu's own reader
+/// state is thread-local in the library.
+@usableFromInline
+final class LiburcuRecord: ParticipantRecord, @unchecked Sendable {
+    // SAFETY: as ParticipantRecord; the fields added here are immutable or owner-only.
+    /// SAFETY: records die with the state's registry.
+    @usableFromInline unowned(unsafe) let state: LiburcuState
+    /// Owner-only: retires until the next backlog note.
+    var retiresSinceNote = 0
+
+    init(domain: AnyObject, schemeID: String, state: LiburcuState) {
+        self.state = state
+        super.init(domain: domain, schemeID: schemeID, hot: HotHeader.allocate(schemeBytes: 0), eventCount: 0)
+    }
+
+    /// Owner-only: writes the header and hands the node to call_rcu (liburcu queues it on
+    /// its call_rcu thread, which waits a grace period per batch and runs the callbacks).
+    @usableFromInline
+    override func retire(_ entry: RetiredNode) {
+        bump(retiredCount)
+        let argument = entry.libraryArgument(state.allocatorBit)
+        switch state.flavor {
+        case .qsbr: rl_urcu_qsbr_retire(entry.node, entry.function, argument, state.freed)
+        case .memb: rl_urcu_memb_retire(entry.node, entry.function, argument, state.freed)
+        }
+        retiresSinceNote += 1
+        if retiresSinceNote >= state.bagCapacity {
+            retiresSinceNote = 0
+            hot.pendingWork = 1  // the guard's end notes the backlog (statistics only)
+        }
+    }
+}
+
+extension LiburcuState {
+    func register<Domain: AnyObject>(_ domain: Domain, schemeID: String) -> LiburcuRecord {
+        let record = registry.enroll(LiburcuRecord.self) { LiburcuRecord(domain: domain, schemeID: schemeID, state: self) }
+        flavor.register()
+        return record
+    }
+
+    func unregister(_ record: LiburcuRecord, scheme: String) {
+        precondition(record.hot.guardDepth == 0, "\(scheme): a participant left inside its own guard")
+        flavor.unregister()
+        registry.leave(record)
+    }
+
+    /// Deferred work at an outermost guard exit: note the backlog for peak_pending.
+    @usableFromInline
+    @inline(never)
+    func performDeferredWork(_ record: LiburcuRecord) {
+        record.hot.pendingWork = 0
+        notePending()
+    }
+}
