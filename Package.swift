@@ -75,7 +75,7 @@ let package = Package(
         .target(
             name: "ReclaimBenchKit",
             dependencies: [
-                "Reclamation", "LockFreeStructures", "CReclaimSupport",
+                "Reclamation", "LockFreeStructures", "CReclaimSupport", "CReferenceLibraries",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: swiftSettings

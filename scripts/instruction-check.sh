@@ -26,8 +26,8 @@ case $mode in check|--update|--self-test) ;; *) echo "instruction-check.sh: unkn
 command -v valgrind >/dev/null || { echo "instruction-check.sh: valgrind is not installed (apt-get install valgrind)" >&2; exit 69; }
 baseline=results/benchmarks/instructions.csv
 count=${INSTRUCTION_CHECK_COUNT:-200000}
-schemes=${INSTRUCTION_CHECK_SCHEMES:-"none hp ebr qsbr rcu rc arc hp-percpu hp-asym"}
-operations="read lookup"
+schemes=${INSTRUCTION_CHECK_SCHEMES:-"none hp ebr qsbr rcu rc arc hp-percpu hp-asym urcu-qsbr urcu-memb ck-epoch ck-hp"}
+operations=${INSTRUCTION_CHECK_OPERATIONS:-"read lookup slot-table-cell map-cell"}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -91,7 +91,10 @@ PY
 
 measure() {  # scheme operation → "instructions retains releases" per operation, or "skip"
     local scheme=$1 op=$2 loop
-    case $op in read) loop=countedReadLoop ;; lookup) loop=countedLookupLoop ;; esac
+    case $op in
+        read) loop=countedReadLoop ;; lookup) loop=countedLookupLoop ;;
+        slot-table-cell) loop=cellSlotTableReaderLoop ;; map-cell) loop=cellMapWorkerLoop ;;
+    esac
     if ! "$bench" probe "$scheme" "$op" --count 1 >/dev/null 2>&1; then echo skip; return; fi
     local out="$work/callgrind.$scheme.$op"
     valgrind --tool=callgrind --demangle=no --callgrind-out-file="$out" --toggle-collect="*${loop}*" \

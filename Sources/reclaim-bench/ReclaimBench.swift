@@ -282,10 +282,12 @@ extension ReclaimBench {
             abstract: "Run the matrix (default: the quick preset) → results/<run-id>/: runs.csv, series.csv, latency.csv, manifest.json, charts/, report.html.",
             discussion: "Every cell runs in its own process. Ctrl-C abandons the cell in flight and keeps every finished one.")
 
-        @Option(help: "quick (default; every scheme × the three workloads in minutes) or full (the reference run).")
+        @Option(help: "quick (default; every scheme × the three workloads in minutes), full (the reference run) or calibration (each Swift scheme beside its C library; the C libraries in the Swift cells and in the standalone C harness).")
         var preset: String = "quick"
-        @Option(help: "Comma-separated scheme ids (default: all).")
+        @Option(help: "Comma-separated scheme ids (default: all; calibration: none and the four Swift/C pairs).")
         var schemes: String?
+        @Option(help: "Comma-separated cell loops: swift (every scheme through the protocol), c (the standalone C harness: read-mostly slot table, none and the C libraries). Default: swift; calibration: both.")
+        var harness: String?
         @Option(help: "Comma-separated structures: harris-michael-list, hash-map, michael-scott-queue, slot-table.")
         var structures: String?
         @Option(help: "Comma-separated workloads: read-mostly, reclaim-latency, overcommit.")
@@ -326,6 +328,7 @@ extension ReclaimBench {
             arguments.out = out
             arguments.shard = shard
             arguments.memoryCapMegabytes = memoryCap
+            arguments.harness = harness
             let options: RunOptions
             do { options = try RunOptions(arguments) } catch { throw fail(error) }
             rs_install_interrupt_handlers()
@@ -545,46 +548,20 @@ extension ReclaimBench {
 
     struct Summarize: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Read-mostly throughput as a ratio to none (bootstrap 95 % interval, targets), and the sampler's effect.")
+            abstract: "Ratios with bootstrap 95 % intervals: read-mostly throughput ÷ none (with targets), each Swift scheme ÷ its C library, each C library in the C harness and in the Swift cell, and the sampler's effect.")
 
         @Argument(help: "A results folder.")
         var folder: String
-        @Option(help: "Threads of the read-mostly hash-map cells to compare.")
+        @Option(help: "Threads of the read-mostly hash-map cells to compare with the targets.")
         var threads: Int = 2
         @Option(name: .customLong("read-percent"), help: "Read percent of those cells.")
         var readPercent: Int = 99
 
-        /// The targets: ratio to none at 2 threads, 99 % reads.
-        static let targets: [String: Double] = ["qsbr": 0.97, "ebr": 0.90, "rcu": 0.90, "hp": 0.60, "hp-asym": 0.85]
-
         func run() throws {
-            let table: RatioAnalysis.Table
-            do { table = try RatioAnalysis.Table(folder: URL(fileURLWithPath: folder)) } catch { throw fail(error) }
-            let estimates = RatioAnalysis.ratiosToNone(table) { row in
-                row["workload"] == "read-mostly" && row["structure"] == "hash-map" && row["threads"] == String(threads)
-                    && row["read_percent"] == String(readPercent) && row["sampler"] == "true"
-            }
-            guard !estimates.isEmpty else {
-                throw fail(RunnerError(.data, "\(folder): no read-mostly hash-map cells with \(threads) threads and \(readPercent) % reads (and none to compare with)"))
-            }
-            print("read-mostly hash map, \(threads) threads, \(readPercent) % reads: ops/s as a ratio to none (paired by repetition)")
-            print(TextTable.render(
-                header: ["scheme", "median", "95 % interval", "repetitions", "target", "verdict"],
-                rows: estimates.map { estimate in
-                    let target = Self.targets[estimate.scheme]
-                    return [estimate.scheme, String(format: "%.3f", estimate.median),
-                            String(format: "%.3f–%.3f", estimate.low, estimate.high), String(estimate.repetitions),
-                            target.map { String(format: "≥ %.2f", $0) } ?? "-",
-                            target.map { RatioAnalysis.verdict(estimate, target: $0).rawValue } ?? "-"]
-                }), terminator: "")
-            let effect = RatioAnalysis.samplerEffect(table)
-            if !effect.isEmpty {
-                print("\nsampler off ÷ sampler on (medians over repetitions; 1.00 = no effect)")
-                print(TextTable.render(
-                    header: ["scheme", "throughput", "allocated at window end", "p99 latency"],
-                    rows: effect.map { [$0.scheme, String(format: "%.3f", $0.throughput), String(format: "%.3f", $0.memory),
-                                        String(format: "%.3f", $0.p99)] }), terminator: "")
-            }
+            do {
+                print(try ReclaimBenchKit.Summary.text(folder: URL(fileURLWithPath: folder), threads: threads, readPercent: readPercent),
+                      terminator: "")
+            } catch { throw fail(error) }
         }
     }
 }

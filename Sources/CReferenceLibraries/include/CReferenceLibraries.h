@@ -229,6 +229,62 @@ void rl_urcu_memb_barrier(void);
 /// barrier and synchronize_rcu pays a membarrier); 0 when its readers fence instead.
 int rl_urcu_memb_has_sys_membarrier(void);
 
+// MARK: - The standalone C harness (calibration.c)
+
+/// What the C harness runs: the read-mostly slot-table cell with one of these.
+enum {
+    RL_C_NONE = 0,
+    RL_C_CK_EPOCH = 1,
+    RL_C_CK_HP = 2,
+    RL_C_URCU_QSBR = 3,
+    RL_C_URCU_MEMB = 4,
+};
+
+enum { RL_C_WRITER_NONE = 0, RL_C_WRITER_PACED = 1, RL_C_WRITER_MAX_RATE = 2 };
+
+/// The phases, as the Swift cells' (CellHarnessPhase).
+enum { RL_C_PHASE_WAITING = 0, RL_C_PHASE_WARMUP = 1, RL_C_PHASE_MEASURING = 2, RL_C_PHASE_STOPPED = 3 };
+
+typedef struct rl_c_cell_spec {
+    int scheme;
+    int readers;
+    int writer;
+    unsigned writer_period_us;
+    uint64_t seed;
+    unsigned slots;
+    /// qsbr: a quiescent state every n-th read (the Swift schemes' qs_interval).
+    unsigned quiescent_state_interval;
+    /// ck-epoch: ck_epoch_poll every n retires (the Swift schemes' bag_capacity).
+    unsigned poll_every;
+    /// ck-hp: ck's reclaim threshold (retire_scan_threshold) and degree.
+    unsigned reclaim_threshold;
+    unsigned hazard_pointers;
+    int system_allocator;
+    /// Sampled read latencies of the window (ns), split evenly among the readers.
+    uint64_t *_Nullable latency_samples;
+    size_t latency_capacity;
+} rl_c_cell_spec;
+
+typedef struct rl_c_cell_result {
+    uint64_t reads, updates, checksum;
+    double writer_cpu_seconds;
+    /// Samples written, from the start of the buffer.
+    size_t latency_count;
+    /// Retired and not freed once every thread left; the time to free them.
+    uint64_t pending_at_end;
+    double drain_milliseconds;
+} rl_c_cell_result;
+
+typedef struct rl_c_cell rl_c_cell;
+
+/// Builds the table and the scheme, starts the threads and returns once each has
+/// registered and waits for the warm-up; NULL for a spec it cannot run.
+rl_c_cell *_Nullable rl_c_cell_start(const rl_c_cell_spec *_Nonnull spec);
+/// Moves every thread to `phase` (RL_C_PHASE_*), at their next batch.
+void rl_c_cell_set_phase(rl_c_cell *_Nonnull cell, int phase);
+/// Stops and joins the threads, measures the backlog and the drain, frees everything.
+void rl_c_cell_finish(rl_c_cell *_Nonnull cell, rl_c_cell_result *_Nonnull result);
+
 #ifdef __cplusplus
 }
 #endif

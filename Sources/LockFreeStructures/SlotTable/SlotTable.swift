@@ -57,6 +57,34 @@ public final class SlotTable<R: Reclaimer>: @unchecked Sendable {
     /// The layout of every node (what a custom deleter frees with).
     public var nodeLayout: NodeLayout { layout }
 
+    /// What a read needs (the links and where a node's value sits), as a value a loop keeps
+    /// in registers: a class's fields are loaded again on every call through it (the
+    /// cells' reader loops read through this, saving those loads and an overflow check).
+    @frozen
+    public struct Reader {
+        @usableFromInline let slots: UnsafeMutablePointer<R.Link>
+        @usableFromInline let valueOffset: Int
+
+        @inlinable
+        init(slots: UnsafeMutablePointer<R.Link>, valueOffset: Int) {
+            self.slots = slots
+            self.valueOffset = valueOffset
+        }
+
+        /// The value in slot `index` (as `SlotTable.read`).
+        @inlinable
+        public func read(_ index: Int, using participant: borrowing R.Participant) -> Int {
+            participant.withGuard { guardian in
+                guard let node = guardian.protect(slots + index, slot: 0).node else { return 0 }
+                return node.load(fromByteOffset: valueOffset, as: Int.self)
+            }
+        }
+    }
+
+    /// A reader over this table; the table must outlive it.
+    @inlinable
+    public var reader: Reader { Reader(slots: slots, valueOffset: layout.dataOffset(R.self)) }
+
     /// The value in slot `index`.
     @inlinable
     public func read(_ index: Int, using participant: borrowing R.Participant) -> Int {

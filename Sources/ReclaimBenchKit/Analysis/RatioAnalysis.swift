@@ -92,12 +92,16 @@ public enum RatioAnalysis {
     /// The sampler's effect: the same cells with the sampler off against on, per scheme —
     /// median ratios (off / on) of throughput, memory at the window's end and p99 latency.
     public static func samplerEffect(_ table: Table) -> [(scheme: String, throughput: Double, memory: Double, p99: Double)] {
-        let off = table.rows.filter { $0["sampler"] == "false" && $0["status"] == "ok" }
-        guard let sample = off.first else { return [] }
-        let same: ([String: String]) -> Bool = { row in
-            ["workload", "structure", "threads", "read_percent", "key_range"].allSatisfy { row[$0] == sample[$0] }
+        // The sampler-effect cells: sampler off in a shape that also ran with it on (the
+        // calibration preset turns the sampler off in cells that have no such twin).
+        let shape = { (row: [String: String]) in
+            ["workload", "structure", "threads", "read_percent", "key_range", "writer", "harness"].map { row[$0] ?? "" }
         }
-        let on = table.rows.filter { $0["sampler"] == "true" && $0["status"] == "ok" && same($0) }
+        let onShapes = Set(table.rows.filter { $0["sampler"] == "true" && $0["status"] == "ok" }.map(shape))
+        let twins = table.rows.filter { $0["sampler"] == "false" && $0["status"] == "ok" && onShapes.contains(shape($0)) }
+        guard let sample = twins.first else { return [] }
+        let off = twins.filter { shape($0) == shape(sample) }
+        let on = table.rows.filter { $0["sampler"] == "true" && $0["status"] == "ok" && shape($0) == shape(sample) }
         return Set(off.map { $0["scheme"] ?? "" }).sorted().map { scheme in
             func ratio(_ column: String) -> Double {
                 let pairs = off.filter { $0["scheme"] == scheme }.compactMap { row -> Double? in

@@ -48,9 +48,27 @@ public struct ResultSet: Sendable {
                   latency: try rows(ResultsFolder.latencyFile, ResultsSchema.latencyColumns, required: false))
     }
 
-    /// Rows that measured normally: status ok, sampler on (the sampler-off cells only
-    /// measure the sampler's effect).
-    public var measured: [ResultRow] { runs.filter { $0["status"] == "ok" && $0["sampler"] == "true" } }
+    /// Rows that measured normally: status ok, in the Swift cells (the C harness's rows are
+    /// calibration, `cHarness`), sampler on — or off where the run has no sampler-on twin of
+    /// the shape (the calibration preset); the other sampler-off cells only measure the
+    /// sampler's effect.
+    public var measured: [ResultRow] {
+        let ok = runs.filter { $0["status"] == "ok" && $0["harness"] != "c" }
+        let shape = { (row: ResultRow) in
+            ["workload", "structure", "threads", "read_percent", "key_range", "writer", "stalled_reader"].map { row[$0] }
+        }
+        let sampled = Set(ok.filter { $0["sampler"] == "true" }.map(shape))
+        return ok.filter { $0["sampler"] == "true" || !sampled.contains(shape($0)) }
+    }
+
+    /// Rows of the standalone C harness (calibration cells).
+    public var cHarness: [ResultRow] { runs.filter { $0["status"] == "ok" && $0["harness"] == "c" } }
+
+    /// The rows as column → value dictionaries (RatioAnalysis' input).
+    public var table: RatioAnalysis.Table {
+        let columns = ResultsSchema.runColumns
+        return RatioAnalysis.Table(rows: runs.map { row in Dictionary(uniqueKeysWithValues: columns.map { ($0, row[$0]) }) })
+    }
 
     /// Schemes in the order the charts and tables list them: the baseline first, then as
     /// the manifest lists them, then any others by name.
@@ -67,7 +85,11 @@ public struct ResultSet: Sendable {
 
     /// "full", or "quick — a first look, not the reference".
     public var presetLabel: String {
-        manifest.preset == .full ? "full preset (reference)" : "\(manifest.preset.rawValue) preset — a first look, not the reference"
+        switch manifest.preset {
+        case .full: "full preset (reference)"
+        case .calibration: "calibration preset"
+        case .quick: "quick preset — a first look, not the reference"
+        }
     }
 
     /// The capabilities the run recorded for `scheme` (empty when the manifest does not

@@ -1,4 +1,5 @@
 import Foundation
+import Reclamation
 
 /// One chart of a results folder: where it goes, the report section it belongs to and
 /// what its caption says.
@@ -15,11 +16,12 @@ public struct ChartFigure: Sendable {
 public enum ChartCatalog {
     public static let section = (
         throughput: "Throughput", memory: "Memory vs threads", time: "Memory over time",
-        latency: "Retire → free latency", overcommit: "Overcommit"
+        latency: "Retire → free latency", overcommit: "Overcommit", swiftVersusC: "Swift vs C"
     )
 
     public static func figures(_ results: ResultSet) -> [ChartFigure] {
         throughput(results) + memoryVsThreads(results) + memoryOverTime(results) + retireFree(results) + overcommit(results)
+            + swiftVersusC(results) + calibration(results)
     }
 
     /// Writes every chart as `charts/<file>` under `folder` (each through a temporary file
@@ -298,5 +300,120 @@ public enum ChartCatalog {
                         caption: "Peak allocated bytes at k × CPUs, each scheme against its own 1× figure.",
                         chart: memory),
         ]
+    }
+
+    // MARK: Swift vs C
+
+    /// Median and 95 % bootstrap interval of paired ratios per x (pairs: same cell group
+    /// and repetition, or — across harnesses — same repetition).
+    static func ratioPoint(x: Double, _ values: [Double]) -> LineChart.Point? {
+        guard !values.isEmpty else { return nil }
+        var random = SplitMix64(seed: 1)
+        let (low, high) = RatioAnalysis.bootstrapMedianInterval(values, resamples: 2000, random: &random)
+        return LineChart.Point(x: x, y: RatioAnalysis.median(values), spread: values.count > 1 ? low...high : nil)
+    }
+
+    /// Each Swift scheme's throughput ÷ its C library's in every workload that ran both:
+    /// x = threads (overcommit: k × CPUs), one line per pair, 1 = as fast as the C library.
+    static func swiftVersusC(_ results: ResultSet) -> [ChartFigure] {
+        let rows = results.measured
+        var groups: [(title: String, file: String, caption: String, x: String, metric: String, cells: [ResultRow])] = []
+        let map = rows.filter { $0["workload"] == "read-mostly" && $0["structure"] == "hash-map" }
+        for percent in Set(map.compactMap { $0.integer("read_percent") }).sorted() {
+            groups.append(("read-mostly hash map, \(percent) % lookups", "hash-map-\(percent)pct",
+                           "Read-mostly hash map with \(percent) % lookups: operations per second of each Swift scheme ÷ its C library's, paired by repetition.",
+                           "threads", "ops_per_s", map.filter { $0.integer("read_percent") == percent }))
+        }
+        for writer in ["paced", "max-rate"] {
+            let cells = rows.filter { $0["workload"] == "read-mostly" && $0["structure"] == "slot-table" && $0["writer"] == writer }
+            groups.append(("read-mostly slot table, writer \(writer)", "slot-table-\(writer)",
+                           "Read-mostly slot table (writer \(writer)): reader throughput of each Swift scheme ÷ its C library's, paired by repetition.",
+                           "threads", "reads_per_s", cells))
+        }
+        for structure in ["michael-scott-queue", "hash-map"] {
+            let cells = rows.filter { $0["workload"] == "reclaim-latency" && $0["structure"] == structure }
+            groups.append(("reclaim-latency, \(structure)", "reclaim-latency-\(structure)",
+                           "Reclaim-latency (\(structure), every operation retires): operations per second of each Swift scheme ÷ its C library's.",
+                           "threads", "ops_per_s", cells))
+        }
+        let overcommit = rows.filter { $0["workload"] == "overcommit" && $0["stalled_reader"] == "false" }
+        groups.append(("overcommit", "overcommit",
+                       "Overcommit (readers at k × CPUs sleeping in guards, a writer at full speed): reader throughput of each Swift scheme ÷ its C library's.",
+                       "overcommit_factor", "reads_per_s", overcommit))
+        var figures: [ChartFigure] = []
+        for group in groups {
+            var series: [LineChart.Series] = []
+            for (scheme, peer) in SchemeID.cLibraryPeers.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                var byX: [Double: [Double]] = [:]
+                let own = group.cells.filter { $0["scheme"] == scheme.rawValue }
+                let theirs = Dictionary(group.cells.filter { $0["scheme"] == peer.rawValue }.map { ("\($0["group"])/\($0["repetition"])", $0) },
+                                        uniquingKeysWith: { first, _ in first })
+                for row in own {
+                    guard let x = row.number(group.x), let value = row.number(group.metric),
+                          let other = theirs["\(row["group"])/\(row["repetition"])"]?.number(group.metric), other > 0 else { continue }
+                    byX[x, default: []].append(value / other)
+                }
+                let points = byX.keys.sorted().compactMap { ratioPoint(x: $0, byX[$0]!) }
+                if !points.isEmpty { series.append(LineChart.Series(scheme: scheme.rawValue, points: points, label: "\(scheme) ÷ \(peer)")) }
+            }
+            guard !series.isEmpty else { continue }
+            let axis = group.x == "threads" ? threadsAxis
+                : LineChart.Axis(title: "threads as a multiple of CPUs (k, log₂ scale)", format: .plain, scale: .log2)
+            var chart = LineChart(
+                title: "Swift ÷ C: \(group.title)",
+                subtitle: [results.presetLabel, "line: median of paired ratios, band: 95 % bootstrap interval", "1 = as fast as the C library"]
+                    .joined(separator: " · "),
+                x: axis, y: .init(title: "throughput ÷ the C library's", format: .ratio, scale: .linear(includeZero: true)),
+                series: series)
+            chart.referenceY = 1
+            figures.append(ChartFigure(file: fileName("swift-vs-c", group.file), section: section.swiftVersusC,
+                                       caption: group.caption + " Pairs: ebr/ck-epoch, hp/ck-hp, qsbr/urcu-qsbr, rcu/urcu-memb.",
+                                       chart: chart))
+        }
+        return figures
+    }
+
+    /// The C libraries' ratio to `none` in the standalone C harness (dashed) and in the Swift
+    /// cell (solid), per writer: where the two agree, the Swift cell measures the scheme.
+    static func calibration(_ results: ResultSet) -> [ChartFigure] {
+        let cRows = results.cHarness
+        guard !cRows.isEmpty else { return [] }
+        let swiftRows = results.measured.filter { $0["workload"] == "read-mostly" && $0["structure"] == "slot-table" }
+        var figures: [ChartFigure] = []
+        for writer in ["paced", "max-rate"] {
+            let harnessCells = cRows.filter { $0["writer"] == writer }
+            guard !harnessCells.isEmpty else { continue }
+            let cellCells = swiftRows.filter { $0["writer"] == writer }
+            func ratios(_ cells: [ResultRow], _ scheme: String) -> [LineChart.Point] {
+                let none = Dictionary(cells.filter { $0["scheme"] == "none" }.map { ("\($0["threads"])/\($0["repetition"])", $0) },
+                                      uniquingKeysWith: { first, _ in first })
+                var byX: [Double: [Double]] = [:]
+                for row in cells where row["scheme"] == scheme {
+                    guard let x = row.number("threads"), let value = row.number("reads_per_s"),
+                          let base = none["\(row["threads"])/\(row["repetition"])"]?.number("reads_per_s"), base > 0 else { continue }
+                    byX[x, default: []].append(value / base)
+                }
+                return byX.keys.sorted().compactMap { ratioPoint(x: $0, byX[$0]!) }
+            }
+            var series: [LineChart.Series] = []
+            for scheme in HarnessLanguage.cSchemes where scheme != .none {
+                let inC = ratios(harnessCells, scheme.rawValue), inSwift = ratios(cellCells, scheme.rawValue)
+                if !inC.isEmpty { series.append(LineChart.Series(scheme: scheme.rawValue, points: inC, label: "\(scheme) · C harness", dashed: true)) }
+                if !inSwift.isEmpty { series.append(LineChart.Series(scheme: scheme.rawValue, points: inSwift, label: "\(scheme) · Swift cell", dashed: false)) }
+            }
+            guard !series.isEmpty else { continue }
+            var chart = LineChart(
+                title: "Calibration, slot table (writer \(writer)): C libraries ÷ none in both harnesses",
+                subtitle: [results.presetLabel, "dashed: standalone C harness, solid: Swift cell", "band: 95 % bootstrap interval"]
+                    .joined(separator: " · "),
+                x: threadsAxis, y: .init(title: "reads/s ÷ none's (same harness, same repetition)", format: .ratio, scale: .linear(includeZero: true)),
+                series: series)
+            chart.referenceY = 1
+            figures.append(ChartFigure(
+                file: fileName("calibration", "slot-table", writer), section: section.swiftVersusC,
+                caption: "Each C library's reader throughput ÷ none's, in the C harness (the cell written in C against the library) and in the Swift cell (the library behind the Reclaimer protocol): the gap is what the Swift cell and the protocol add.",
+                chart: chart))
+        }
+        return figures
     }
 }

@@ -35,12 +35,22 @@ public struct LineChart: Sendable {
     }
 
     public struct Series: Sendable {
+        /// The scheme whose colour and marker the line takes.
         public var scheme: String
         public var points: [Point]
-        public init(scheme: String, points: [Point]) {
+        /// The legend's text (default: the scheme's id).
+        public var label: String?
+        /// Dashed or solid, overriding the scheme's style (nil: the style decides).
+        public var dashed: Bool?
+        public init(scheme: String, points: [Point], label: String? = nil, dashed: Bool? = nil) {
             self.scheme = scheme
             self.points = points
+            self.label = label
+            self.dashed = dashed
         }
+
+        var legendText: String { label ?? scheme }
+        func isDashed(_ style: SchemeStyle) -> Bool { dashed ?? style.dashed }
     }
 
     public struct Region: Sendable {
@@ -78,9 +88,22 @@ public struct LineChart: Sendable {
     // Layout: title block on top, legend on the right.
     static let margin = (left: 78.0, right: 150.0, top: 62.0, bottom: 58.0)
 
+    /// The margins, the right one widened (and the chart with it) for long legend texts.
+    var layout: (margin: (left: Double, right: Double, top: Double, bottom: Double), width: Double) {
+        var margin = Self.margin
+        let longest = series.map { Double($0.legendText.count) }.max() ?? 0
+        let needed = 34 + 7 * longest + 8
+        if needed > margin.right {
+            let extra = needed - margin.right
+            margin.right = needed
+            return (margin, width + extra)
+        }
+        return (margin, width)
+    }
+
     public func svg() -> SVGElement {
         let f = SVGNumber.format
-        let m = Self.margin
+        let (m, width) = layout
         let plot = (left: m.left, right: width - m.right, top: m.top, bottom: height - m.bottom)
         var xValues: [Double] = [], yValues: [Double] = []
         for line in series {
@@ -186,7 +209,7 @@ public struct LineChart: Sendable {
             ("points", points.map { "\(f(xScale.position($0.x))),\(f(yScale.position($0.y)))" }.joined(separator: " ")),
             ("fill", "none"), ("stroke", style.colour), ("stroke-width", "2"),
         ]
-        if style.dashed { lineAttributes.append(("stroke-dasharray", "6 4")) }
+        if line.isDashed(style) { lineAttributes.append(("stroke-dasharray", "6 4")) }
         children.append(SVGElement("polyline", lineAttributes))
         if markers || points.count == 1 {
             // At most about a dozen markers a line: they name the scheme, not each point.
@@ -205,10 +228,10 @@ public struct LineChart: Sendable {
             let y = top + 8 + Double(index) * 20
             var stroke: [(String, String)] = [("x1", f(left)), ("y1", f(y)), ("x2", f(left + 26)), ("y2", f(y)),
                                               ("stroke", style.colour), ("stroke-width", "2")]
-            if style.dashed { stroke.append(("stroke-dasharray", "6 4")) }
+            if line.isDashed(style) { stroke.append(("stroke-dasharray", "6 4")) }
             rows.append(.group([("class", "legend-entry"), ("data-scheme", line.scheme)], [
                 SVGElement("line", stroke), style.markerElement(x: left + 13, y: y),
-                .label(line.scheme, x: left + 34, y: y + 4, size: 12),
+                .label(line.legendText, x: left + 34, y: y + 4, size: 12),
             ]))
         }
         return .group([("class", "legend")], rows)

@@ -62,7 +62,10 @@ public enum ReportPage {
             <h1>ReclaimBench — \(escape(manifest.runID))</h1>
 
             """
-        if manifest.preset == .full {
+        if manifest.preset == .calibration {
+            let repetitions = Set(results.runs.map { $0["repetition"] }).count
+            html += "<p class=\"banner reference\"><strong>Calibration preset.</strong> Each Swift scheme beside its C library, and each C library in the Swift cells and in the standalone C harness; \(repetitions) repetitions, \(manifest.cellsCompleted) cells in all, each in its own process; made by <code>\(escape(manifest.command.joined(separator: " ")))</code>. <code>reclaim-bench summarize</code> gives the ratios.</p>\n"
+        } else if manifest.preset == .full {
             let repetitions = Set(results.runs.map { $0["repetition"] }).count
             html += "<p class=\"banner reference\"><strong>Full preset (reference settings).</strong> \(repetitions) repetitions, \(manifest.cellsCompleted) cells in all, each in its own process; made by <code>\(escape(manifest.command.joined(separator: " ")))</code>.</p>\n"
         } else {

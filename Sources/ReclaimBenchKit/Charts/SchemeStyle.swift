@@ -2,8 +2,10 @@ import Foundation
 
 /// One colour and one marker per scheme, the same in every chart of every run. Colours
 /// from Okabe and Ito's palette for colour-blind readers, then Tol's; the marker tells
-/// schemes apart in grey print too. A scheme this table does not know gets a style from a
-/// hash of its id: stable across charts and runs, never shared with a listed scheme.
+/// schemes apart in grey print too. A C library takes its Swift peer's colour with a
+/// circle marker and a dashed line, so that each pair reads as one. A scheme this table
+/// does not know gets a style from a hash of its id: stable across charts and runs, never
+/// shared with a listed scheme.
 public struct SchemeStyle: Sendable, Equatable {
     public enum Marker: String, Sendable, CaseIterable {
         case circle, square, triangle, diamond, triangleDown, cross, plus, star, hexagon
@@ -24,6 +26,11 @@ public struct SchemeStyle: Sendable, Equatable {
         "arc": SchemeStyle(colour: "#56B4E9", marker: .plus, dashed: false),
         "hp-percpu": SchemeStyle(colour: "#332288", marker: .star, dashed: false),
         "hp-asym": SchemeStyle(colour: "#882255", marker: .hexagon, dashed: false),
+        // The C libraries: their Swift peer's colour, another marker, dashed.
+        "ck-epoch": SchemeStyle(colour: "#E69F00", marker: .circle, dashed: true),
+        "urcu-qsbr": SchemeStyle(colour: "#009E73", marker: .circle, dashed: true),
+        "urcu-memb": SchemeStyle(colour: "#CC79A7", marker: .circle, dashed: true),
+        "ck-hp": SchemeStyle(colour: "#0072B2", marker: .circle, dashed: true),
     ]
 
     static let fallbackColours = ["#44AA99", "#999933", "#AA4499", "#117733", "#661100", "#6699CC", "#888888"]

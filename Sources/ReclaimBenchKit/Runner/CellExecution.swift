@@ -10,6 +10,7 @@ import Glibc
 /// with the scheme, for warm-up then the window. Dispatches once to generic code.
 public enum CellExecution {
     public static func run(_ spec: CellSpec) -> CellResult {
+        if spec.harness == .c { return CHarnessCell.run(spec) }
         struct Visit: SchemeVisitor {
             let spec: CellSpec
             func visit<R: Reclaimer>(_ scheme: R.Type) -> CellResult { CellExecution.run(R.self, spec) }
@@ -39,33 +40,8 @@ public enum CellExecution {
         }
     }
 
-    /// One operation per call; the loop counts, times sampled operations and announces a
-    /// quiescent state after each, and checks the phase every 64 operations.
-    static func loop<R: Reclaimer>(
-        _ harness: CellHarness<R>, participant: borrowing R.Participant, seed: UInt64,
-        operation: (inout SplitMix64) -> Bool  // true: an update
-    ) -> CellHarness<R>.Tally {
-        var random = SplitMix64(seed: seed)
-        var sampler = LatencySampler(seed: seed)
-        var tally = CellHarness<R>.Tally()
-        harness.ready.add(1, ordering: .releasing)
-        while harness.currentPhase == .waiting { sched_yield() }
-        while true {
-            let phase = harness.currentPhase
-            if phase == .stopped { break }
-            let measuring = phase == .measuring
-            for _ in 0..<64 {
-                let timed = measuring && sampler.due()
-                let start = timed ? RetireTiming.now() : 0
-                let update = operation(&random)
-                if timed { _ = tally.latency.record(RetireTiming.now() &- start) }
-                if measuring { if update { tally.updates += 1 } else { tally.reads += 1 } }
-                participant.quiescentState()
-            }
-        }
-        tally.operations = tally.reads + tally.updates
-        return tally
-    }
+    /// A worker's seed: the cell's, spread per thread.
+    static func workerSeed(_ spec: CellSpec, _ index: Int) -> UInt64 { spec.seed &+ UInt64(index) &* 7919 }
 
     // MARK: read-mostly hash map
 
@@ -76,16 +52,13 @@ public enum CellExecution {
         let workers = (0..<spec.threads).map { index in
             { @Sendable in
                 let participant = domain.register(slots: LockFreeHashMap<R>.slotsNeeded)
-                let tally = loop(harness, participant: participant, seed: spec.seed &+ UInt64(index) &* 7919) { random in
-                    let key = random.below(spec.keyRange), dice = random.below(200)
-                    if dice < spec.readPercent * 2 {
-                        _ = map.contains(key, using: participant)
-                        return false
-                    }
-                    if dice & 1 == 0 { map.insert(key, value: dice, using: participant) } else { map.remove(key, using: participant) }
-                    return true
-                }
-                harness.add(tally)
+                var counts = CellLoops.Counts()
+                var latency = CellHarness<R>.latencyHistogram()
+                harness.arrive()
+                CellLoops.cellMapWorkerLoop(
+                    map, participant, phase: harness.phaseWord, seed: workerSeed(spec, index), keyRange: spec.keyRange,
+                    readPercent: spec.readPercent, batches: .max, latency: &latency, counts: &counts)
+                harness.add(CellHarness<R>.Tally(counts, latency: latency))
             }
         }
         var (result, _) = harness.run(workers: workers, sampler: spec.sampler)
@@ -115,58 +88,35 @@ public enum CellExecution {
 
     static func slotTable<R: Reclaimer>(_ harness: CellHarness<R>) -> CellResult {
         let spec = harness.spec, domain = harness.domain
-        let slots = 1024
         let table: SlotTable<R> = {
             let participant = domain.register(slots: 1)
-            return SlotTable(domain: domain, count: slots, using: participant)
+            return SlotTable(domain: domain, count: slotTableSlots, using: participant)
         }()
         let overcommit = spec.workload == .overcommit
         var workers: [@Sendable () -> Void] = (0..<spec.threads).map { index in
             { @Sendable in
                 if overcommit { _ = rs_set_timer_slack_ns(1) }  // a 50 µs sleep, not 50 µs + 50 µs of slack
                 let participant = domain.register(slots: 1)
-                var reads = 0, sleeps = 0, slept: UInt64 = 0
-                var tally = loop(harness, participant: participant, seed: spec.seed &+ UInt64(index) &* 7919) { random in
-                    reads += 1
-                    if overcommit && reads % spec.sleepEvery == 0 {
-                        _ = table.read(random.below(slots), using: participant) {
-                            let before = RetireTiming.now()
-                            CellHarness<R>.sleep(seconds: Double(spec.sleepMicros) / 1e6)
-                            slept &+= RetireTiming.now() &- before
-                            sleeps += 1
-                        }
-                    } else {
-                        _ = table.read(random.below(slots), using: participant)
-                    }
-                    return false
-                }
-                tally.sleeps = sleeps
-                tally.sleptNanoseconds = slept
-                harness.add(tally)
+                var counts = CellLoops.Counts()
+                var latency = CellHarness<R>.latencyHistogram()
+                harness.arrive()
+                CellLoops.cellSlotTableReaderLoop(
+                    table, participant, phase: harness.phaseWord, seed: workerSeed(spec, index),
+                    sleepEvery: overcommit ? spec.sleepEvery : 0, sleepMicros: spec.sleepMicros, batches: .max,
+                    latency: &latency, counts: &counts)
+                harness.add(CellHarness<R>.Tally(counts, latency: latency))
             }
         }
         let writerUpdates = Atomic<Int>(0)
         if spec.writer != .none {
             workers.append { @Sendable in
                 let participant = domain.register(slots: 1)
-                var random = SplitMix64(seed: spec.seed ^ 0x3A17E5)
-                var updates = 0
-                harness.ready.add(1, ordering: .releasing)
-                while harness.currentPhase == .waiting { sched_yield() }
-                let period = UInt64(spec.writerPeriodMicros) * 1000
-                var next = RetireTiming.now()
-                while true {
-                    let phase = harness.currentPhase
-                    if phase == .stopped { break }
-                    table.update(random.below(slots), to: updates, using: participant)
-                    participant.quiescentState()
-                    if phase == .measuring { updates += 1 }
-                    if spec.writer == .paced {
-                        next &+= period
-                        while RetireTiming.now() < next && harness.currentPhase != .stopped { rs_cpu_relax() }
-                    }
-                }
+                harness.arrive()
+                let (updates, cpu) = slotTableWriter(harness, table, participant)
                 writerUpdates.add(updates, ordering: .relaxed)  // ORDERING: read after join
+                var tally = CellHarness<R>.Tally()
+                tally.writerCPUNanoseconds = cpu
+                harness.add(tally)
             }
         }
         if spec.stalledReader {
@@ -179,9 +129,10 @@ public enum CellExecution {
                 }
             }
         }
-        var (result, _) = harness.run(workers: workers, sampler: spec.sampler)
+        var (result, tally) = harness.run(workers: workers, sampler: spec.sampler)
         result.updates = writerUpdates.load(ordering: .relaxed)
         result.writerUpdatesPerSecond = result.elapsedSeconds > 0 ? Double(result.updates) / result.elapsedSeconds : 0
+        result.writerCPUSeconds = Double(tally.writerCPUNanoseconds) / 1e9
         result.operations = result.reads + result.updates
         harness.measureDrain(&result)
         do {
@@ -190,6 +141,47 @@ public enum CellExecution {
         }
         domain.drain()
         return result
+    }
+
+    /// Slots of the slot-table cells (refscale's and the C harness's 1024).
+    static var slotTableSlots: Int { 1024 }
+
+    /// The slot table's writer: replaces a random slot's node and retires the old one. Paced:
+    /// one update every `writerPeriodMicros` on average, sleeping to an absolute deadline
+    /// (timer slack 1 ns, offline for schemes with quiescent states) and skipping the sleep
+    /// when behind — a sleep here costs ~20 µs of CPU even when its deadline has passed. Max
+    /// rate: back to back. Returns the window's updates and the CPU time the writer used
+    /// from the window's start until it saw the stop.
+    static func slotTableWriter<R: Reclaimer>(
+        _ harness: CellHarness<R>, _ table: SlotTable<R>, _ participant: borrowing R.Participant
+    ) -> (updates: Int, cpuNanoseconds: UInt64) {
+        let spec = harness.spec
+        let paced = spec.writer == .paced
+        if paced { _ = rs_set_timer_slack_ns(1) }
+        var random = SplitMix64(seed: spec.seed ^ 0x3A17E5)
+        let slots = UInt64(table.count)
+        let period = UInt64(spec.writerPeriodMicros) * 1000
+        var updates = 0
+        var cpuAtWindowStart: UInt64?
+        var deadline = RetireTiming.now()
+        while true {
+            let phase = harness.currentPhase
+            if phase == .stopped { break }
+            let measuring = phase == .measuring
+            if measuring && cpuAtWindowStart == nil { cpuAtWindowStart = CellTiming.threadCPUNanoseconds() }
+            let index = Int(truncatingIfNeeded: (random.next() >> 32) &* slots >> 32)
+            table.update(index, to: updates, using: participant)
+            participant.quiescentState()
+            if measuring { updates += 1 }
+            if paced {
+                deadline &+= period
+                if RetireTiming.now() < deadline {
+                    participant.whileOffline { CellTiming.sleep(untilNanoseconds: deadline) }
+                }
+            }
+        }
+        let cpu = cpuAtWindowStart.map { CellTiming.threadCPUNanoseconds() &- $0 } ?? 0
+        return (updates, cpu)
     }
 
     // MARK: reclaim latency
@@ -228,13 +220,16 @@ public enum CellExecution {
         let workers = (0..<spec.threads).map { index in
             { @Sendable in
                 let participant = domain.register(slots: MichaelScottQueue<R>.slotsNeeded)
+                var counts = CellLoops.Counts()
+                var latency = CellHarness<R>.latencyHistogram()
                 var enqueueNext = true
-                let tally = loop(harness, participant: participant, seed: spec.seed &+ UInt64(index) &* 7919) { random in
-                    defer { enqueueNext.toggle() }
-                    if enqueueNext { queue.enqueue(random.below(1 << 30), using: participant) } else { _ = queue.dequeue(using: participant) }
-                    return true
+                harness.arrive()
+                CellLoops.cellUpdaterLoop(R.self, participant, phase: harness.phaseWord, seed: workerSeed(spec, index),
+                                          latency: &latency, counts: &counts) { draw in
+                    if enqueueNext { queue.enqueue(Int(draw >> 34), using: participant) } else { _ = queue.dequeue(using: participant) }
+                    enqueueNext.toggle()
                 }
-                harness.add(tally)
+                harness.add(CellHarness<R>.Tally(counts, latency: latency))
             }
         }
         let window = recorder!
@@ -262,15 +257,19 @@ public enum CellExecution {
                                   timing: recorder.timing(stampInData: 16))
         precondition(map.nodeLayout == layout)
         prefill(map, spec: spec)
+        let keys = UInt64(spec.keyRange)
         let workers = (0..<spec.threads).map { index in
             { @Sendable in
                 let participant = domain.register(slots: LockFreeHashMap<R>.slotsNeeded)
-                let tally = loop(harness, participant: participant, seed: spec.seed &+ UInt64(index) &* 7919) { random in
-                    let key = random.below(spec.keyRange)
-                    if random.below(2) == 0 { map.insert(key, value: key, using: participant) } else { map.remove(key, using: participant) }
-                    return true
+                var counts = CellLoops.Counts()
+                var latency = CellHarness<R>.latencyHistogram()
+                harness.arrive()
+                CellLoops.cellUpdaterLoop(R.self, participant, phase: harness.phaseWord, seed: workerSeed(spec, index),
+                                          latency: &latency, counts: &counts) { draw in
+                    let key = Int(truncatingIfNeeded: (draw >> 32) &* keys >> 32)
+                    if draw & 1 == 0 { map.insert(key, value: key, using: participant) } else { map.remove(key, using: participant) }
                 }
-                harness.add(tally)
+                harness.add(CellHarness<R>.Tally(counts, latency: latency))
             }
         }
         var (result, _) = harness.run(workers: workers, sampler: spec.sampler) { start, end in

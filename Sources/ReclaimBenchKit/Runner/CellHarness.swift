@@ -12,11 +12,16 @@ import Glibc
 /// the per-operation latency histogram merged from the threads.
 final class CellHarness<R: Reclaimer>: @unchecked Sendable {
     // SAFETY: shared mutable state is atomics and `tallies` under its lock.
-    enum Phase: Int { case waiting = 0, warmup, measuring, stopped }
+    typealias Phase = CellHarnessPhase
 
     let spec: CellSpec
     let domain: R
-    let phase = Atomic<Int>(Phase.waiting.rawValue)
+    /// SAFETY: allocated here, freed in deinit, after every worker joined.
+    let phaseWord = CellLoops.PhaseWord(word: {
+        let word = UnsafeMutablePointer<Atomic<Int>>.allocate(capacity: 1)
+        word.initialize(to: Atomic(CellHarnessPhase.waiting.rawValue))
+        return word
+    }())
     let ready = Atomic<Int>(0)
     let cappedByMemory = Atomic<Bool>(false)
     private let tallies = Locked<Tally>(Tally())
@@ -25,7 +30,20 @@ final class CellHarness<R: Reclaimer>: @unchecked Sendable {
     struct Tally {
         var operations = 0, reads = 0, updates = 0
         var sleeps = 0, sleptNanoseconds: UInt64 = 0
-        var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+        var writerCPUNanoseconds: UInt64 = 0
+        var latency = CellHarness.latencyHistogram()
+
+        init() {}
+
+        /// A worker's loop counts and latency samples.
+        init(_ counts: CellLoops.Counts, latency: Histogram<UInt64>) {
+            reads = counts.reads
+            updates = counts.updates
+            operations = counts.reads + counts.updates
+            sleeps = counts.sleeps
+            sleptNanoseconds = counts.sleptNanoseconds
+            self.latency = latency
+        }
 
         mutating func add(_ other: Tally) {
             operations += other.operations
@@ -33,6 +51,7 @@ final class CellHarness<R: Reclaimer>: @unchecked Sendable {
             updates += other.updates
             sleeps += other.sleeps
             sleptNanoseconds += other.sleptNanoseconds
+            writerCPUNanoseconds += other.writerCPUNanoseconds
             latency.add(other.latency)
         }
     }
@@ -42,9 +61,30 @@ final class CellHarness<R: Reclaimer>: @unchecked Sendable {
         domain = try R(configuration: ReclaimerConfiguration())
     }
 
+    deinit {
+        phaseWord.word.deinitialize(count: 1)
+        phaseWord.word.deallocate()
+    }
+
+    static func latencyHistogram() -> Histogram<UInt64> {
+        Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+    }
+
     /// The phase workers check every batch (relaxed: a flag; a batch's worth of skew at
     /// the window's edges is noise).
-    var currentPhase: Phase { Phase(rawValue: phase.load(ordering: .relaxed)) ?? .stopped }
+    var currentPhase: Phase { phaseWord.current }
+
+    private func setPhase(_ phase: Phase) {
+        // ORDERING: release; workers read the phase relaxed (a flag), and what they count
+        // is handed over by `add(_:)`'s lock and the join.
+        phaseWord.word.pointee.store(phase.rawValue, ordering: .releasing)
+    }
+
+    /// A worker's start: announces it is registered, then waits for the warm-up.
+    func arrive() {
+        ready.add(1, ordering: .releasing)
+        while currentPhase == .waiting { sched_yield() }
+    }
 
     func add(_ tally: Tally) { tallies.withLock { $0.add(tally) } }
 
@@ -55,20 +95,20 @@ final class CellHarness<R: Reclaimer>: @unchecked Sendable {
              window: ((_ start: UInt64, _ end: UInt64?) -> Void)? = nil) -> (CellResult, Tally) {
         let threads = workers.map { JoinableThread($0) }
         while ready.load(ordering: .acquiring) < workers.count { sched_yield() }
-        phase.store(Phase.warmup.rawValue, ordering: .releasing)
+        setPhase(.warmup)
         Self.sleep(seconds: spec.warmupSeconds)
         let domain = self.domain
         let sampler = Sampler(pending: { domain.statistics.pending }, capBytes: spec.memoryCapBytes,
                               enabled: samplerEnabled) { [self] in
             cappedByMemory.store(true, ordering: .relaxed)
-            phase.store(Phase.stopped.rawValue, ordering: .releasing)
+            setPhase(.stopped)
         }
         let before = ProcessMetrics.now()
         let start = Sampler.nowNanoseconds()
         window?(start, nil)
-        phase.store(Phase.measuring.rawValue, ordering: .releasing)
+        setPhase(.measuring)
         sleepWindow()
-        phase.store(Phase.stopped.rawValue, ordering: .releasing)
+        setPhase(.stopped)
         let end = Sampler.nowNanoseconds()
         let allocatedAtEnd = AllocatorStatistics.snapshot()?.allocated ?? 0
         window?(start, end)
@@ -157,12 +197,7 @@ final class CellHarness<R: Reclaimer>: @unchecked Sendable {
         }
     }
 
-    static func sleep(seconds: Double) {
-        guard seconds > 0 else { return }
-        var pause = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
-        var remaining = timespec()
-        while nanosleep(&pause, &remaining) != 0 && errno == EINTR { pause = remaining }
-    }
+    static func sleep(seconds: Double) { CellTiming.sleep(seconds: seconds) }
 }
 
 /// A per-thread countdown to the next operation whose latency is measured: geometric
@@ -189,7 +224,7 @@ struct LatencySampler {
     /// True when this operation is to be timed.
     @inline(__always)
     mutating func due() -> Bool {
-        countdown -= 1
+        countdown &-= 1
         if countdown > 0 { return false }
         countdown = next()
         return true

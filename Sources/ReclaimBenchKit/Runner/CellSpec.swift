@@ -22,6 +22,28 @@ public enum WriterMode: String, Codable, Sendable, Hashable {
     case maxRate = "max-rate"
 }
 
+/// Which loop drives a cell's threads: the Swift cells (every scheme through the
+/// Reclaimer protocol), or the standalone C harness (CReferenceLibraries' calibration.c:
+/// the same slot-table cell written in C against the C libraries directly), which the
+/// C libraries' Swift-cell numbers are calibrated against.
+public enum HarnessLanguage: String, CaseIterable, Codable, Sendable, Hashable, CustomStringConvertible {
+    case swift
+    case c
+
+    public var description: String { rawValue }
+
+    /// Schemes the C harness runs: the baseline and the C libraries.
+    public static let cSchemes: [SchemeID] = [.none, .ckEpoch, .ckHp, .urcuQsbr, .urcuMemb]
+
+    /// Why `scheme` on `structure` under `workload` cannot run in this harness, or nil.
+    public func unsupportedReason(_ scheme: SchemeID, _ structure: StructureID, _ workload: WorkloadID) -> String? {
+        guard self == .c else { return nil }
+        if !Self.cSchemes.contains(scheme) { return "the C harness runs only none and the C libraries" }
+        if structure != .slotTable || workload != .readMostly { return "the C harness runs only the read-mostly slot-table cell" }
+        return nil
+    }
+}
+
 /// One cell of the matrix: what one child process runs, and one row of runs.csv.
 public struct CellSpec: Codable, Sendable, Hashable {
     /// Position in the plan (the row order of a complete run).
@@ -55,6 +77,8 @@ public struct CellSpec: Codable, Sendable, Hashable {
     public var seed: UInt64
     /// The cell aborts cleanly when jemalloc's allocated bytes pass this.
     public var memoryCapBytes: Int
+    /// The loop that drives the cell.
+    public var harness: HarnessLanguage = .swift
 
     /// Human label for progress lines.
     public var label: String {
@@ -64,6 +88,7 @@ public struct CellSpec: Codable, Sendable, Hashable {
         if overcommitFactor > 0 { parts.append("\(overcommitFactor)× CPUs") }
         if stalledReader { parts.append("stalled reader") }
         if !sampler { parts.append("sampler off") }
+        if harness == .c { parts.append("C harness") }
         parts.append("rep \(repetition)")
         return parts.joined(separator: ", ")
     }
@@ -90,6 +115,8 @@ public struct CellResult: Codable, Sendable, Equatable {
     public var updates: Int = 0
     /// Slot table / overcommit: the writer's achieved update rate.
     public var writerUpdatesPerSecond: Double = 0
+    /// Slot table / overcommit: CPU time the writer thread used in the window.
+    public var writerCPUSeconds: Double = 0
     /// Sampled per-operation latency (ns); 0 when not measured.
     public var latencyP50: Double = 0
     public var latencyP99: Double = 0

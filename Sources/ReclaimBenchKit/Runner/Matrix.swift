@@ -26,6 +26,7 @@ struct CellShape: Hashable {
     var sleepMicros = 0
     var stalledReader = false
     var sampler = true
+    var harness = HarnessLanguage.swift
 }
 
 public enum Matrix {
@@ -35,6 +36,36 @@ public enum Matrix {
     /// Expands the preset, applies the filters and overrides, shuffles each repetition's
     /// cells by the seed, keeps the shard's groups.
     public static func plan(_ options: RunOptions) throws(RunnerError) -> RunPlan {
+        if options.preset == .calibration { return try build(calibrationShapes(options), options) }
+        return try build(presetShapes(options), options)
+    }
+
+    /// The calibration preset: the read-mostly slot-table cells (1 and 2 readers, a writer
+    /// paced at one update per 10 µs and one at full speed) in the Swift cells and in the
+    /// standalone C harness, sampler off in both (the C harness has none), and the
+    /// read-mostly hash map at 99 % lookups (1 and 2 threads): every Swift scheme beside its
+    /// C library, and each C library in both harnesses.
+    static func calibrationShapes(_ options: RunOptions) -> [CellShape] {
+        let harnesses = options.harnesses ?? HarnessLanguage.allCases
+        var shapes: [CellShape] = []
+        for harness in harnesses {
+            for writer in [WriterMode.paced, .maxRate] {
+                for threads in options.threads ?? [1, 2] {
+                    shapes.append(CellShape(structure: .slotTable, workload: .readMostly, threads: threads, writer: writer,
+                                            writerPeriodMicros: writer == .paced ? 10 : 0, sampler: false, harness: harness))
+                }
+            }
+        }
+        for readPercent in options.readPercents ?? [99] {
+            for threads in options.threads ?? [1, 2] {
+                shapes.append(CellShape(structure: .hashMap, workload: .readMostly, threads: threads,
+                                        readPercent: readPercent, keyRange: options.keyRange ?? 16_384))
+            }
+        }
+        return shapes
+    }
+
+    static func presetShapes(_ options: RunOptions) -> [CellShape] {
         let full = options.preset == .full
         let keyRange = options.keyRange ?? 16_384
         let readPercents = options.readPercents ?? (full ? [90, 99, 100] : [99])
@@ -73,7 +104,17 @@ public enum Matrix {
         }
         shapes.append(CellShape(structure: .slotTable, workload: .overcommit, threads: 2 * onlineCPUs,
                                 writer: .maxRate, overcommitFactor: 2, sleepEvery: 1000, sleepMicros: 50, stalledReader: true))
+        // `--harness c` (or swift,c): the read-mostly slot-table cells again, in the C harness.
+        let harnesses = options.harnesses ?? [.swift]
+        let slotCells = shapes.filter { $0.structure == .slotTable && $0.workload == .readMostly }
+        shapes = (harnesses.contains(.swift) ? shapes : shapes.filter { !slotCells.contains($0) })
+            + (harnesses.contains(.c) ? slotCells.map { var shape = $0; shape.harness = .c; return shape } : [])
+        return shapes
+    }
 
+    static func build(_ presetShapes: [CellShape], _ options: RunOptions) throws(RunnerError) -> RunPlan {
+        let full = options.preset == .full || options.preset == .calibration
+        var shapes = presetShapes
         shapes = shapes.filter { options.structures.contains($0.structure) && options.workloads.contains($0.workload) }
         var skipped: [String] = []
         for structure in Set(shapes.map(\.structure)).sorted(by: { $0.rawValue < $1.rawValue }) {
@@ -81,7 +122,12 @@ public enum Matrix {
                 if let reason = reason(scheme, structure) { skipped.append("\(scheme) × \(structure): \(reason)") }
             }
         }
-        let repetitions = options.repetitions ?? (full ? 5 : 1)
+        if shapes.contains(where: { $0.harness == .c }) {
+            for scheme in options.schemes where !HarnessLanguage.cSchemes.contains(scheme) {
+                skipped.append("\(scheme) × C harness: \(HarnessLanguage.c.unsupportedReason(scheme, .slotTable, .readMostly)!)")
+            }
+        }
+        let repetitions = options.repetitions ?? (options.preset == .calibration ? 10 : full ? 5 : 1)
         let duration = options.durationSeconds ?? (full ? 1.0 : 0.5)
         let warmup = min(duration / 2, full ? 0.3 : 0.2)
         var cells: [CellSpec] = []
@@ -89,7 +135,8 @@ public enum Matrix {
         for repetition in 1...repetitions {
             var round: [CellSpec] = []
             for (group, shape) in shapes.enumerated() {
-                for scheme in options.schemes where reason(scheme, shape.structure) == nil {
+                for scheme in options.schemes where reason(scheme, shape.structure) == nil
+                    && shape.harness.unsupportedReason(scheme, shape.structure, shape.workload) == nil {
                     round.append(CellSpec(
                         index: 0, group: group, repetition: repetition, scheme: scheme, structure: shape.structure,
                         workload: shape.workload, threads: shape.threads, readPercent: shape.readPercent,
@@ -97,7 +144,7 @@ public enum Matrix {
                         overcommitFactor: shape.overcommitFactor, sleepEvery: shape.sleepEvery, sleepMicros: shape.sleepMicros,
                         stalledReader: shape.stalledReader, sampler: shape.sampler, durationSeconds: duration,
                         warmupSeconds: warmup, seed: options.seed &+ UInt64(repetition) &* 1_000_003 &+ UInt64(group),
-                        memoryCapBytes: options.memoryCapBytes))
+                        memoryCapBytes: options.memoryCapBytes, harness: shape.harness))
                 }
             }
             round.shuffle(using: &random)  // drift hits every scheme alike

@@ -82,16 +82,18 @@ public struct CSVFile {
         guard let header = lines.first.map(CSV.parseLine) else {
             throw RunnerError(.data, "\(url.path): unexpected header (expected the columns documented in results/README.md)")
         }
-        // A runs.csv from before scheme_counters: read it with that column empty.
-        let legacy = columns == ResultsSchema.runColumns && header == ResultsSchema.legacyRunColumns
+        // A runs.csv from before the last columns existed: read it with those empty.
+        let legacy = columns == ResultsSchema.runColumns && header.count >= ResultsSchema.minimumRunColumns
+            && header.count < columns.count && Array(columns.prefix(header.count)) == header
         guard header == columns || legacy else {
             throw RunnerError(.data, "\(url.path): unexpected header (expected the columns documented in results/README.md)")
         }
         lines.removeFirst()
         var rows = lines.map(CSV.parseLine)
         if legacy {
-            rows = rows.map { $0.count == header.count ? $0 + [""] : $0 }
-            lines = zip(lines, rows).map { line, row in row.count == columns.count ? line + "," : line }
+            let missing = columns.count - header.count
+            rows = rows.map { $0.count == header.count ? $0 + Array(repeating: "", count: missing) : $0 }
+            lines = zip(lines, rows).map { line, row in row.count == columns.count ? line + String(repeating: ",", count: missing) : line }
         }
         if let bad = rows.firstIndex(where: { $0.count != columns.count }) {
             throw RunnerError(.data, "\(url.path): line \(bad + 2) has \(rows[bad].count) fields, expected \(columns.count)")

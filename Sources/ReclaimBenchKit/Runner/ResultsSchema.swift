@@ -15,12 +15,13 @@ public enum ResultsSchema {
         "allocated_end_bytes",
         "cpu_user_s", "cpu_system_s", "voluntary_switches", "involuntary_switches", "runnable_avg", "steal_ms",
         "achieved_sleep_us", "backlog_end", "drain_ms", "memory_slope_bytes_per_s", "memory_verdict", "note",
-        "scheme_counters",
+        "scheme_counters", "writer_cpu_s", "harness",
     ]
 
-    /// runs.csv as written before `scheme_counters` (the last column) existed: still read,
-    /// with that column empty.
-    public static var legacyRunColumns: [String] { Array(runColumns.dropLast()) }
+    /// The columns every runs.csv has had: older files end earlier (before
+    /// `scheme_counters`, `writer_cpu_s`, `harness`) and are still read, with the missing
+    /// trailing columns empty (an empty `harness` is the Swift harness).
+    public static var minimumRunColumns: Int { runColumns.firstIndex(of: "scheme_counters")! }
 
     public static let seriesColumns = [
         "run_id", "cell", "scheme", "structure", "workload", "threads", "repetition", "t_ms", "unreclaimed",
@@ -75,6 +76,7 @@ public enum ResultsSchema {
             String(result.involuntarySwitches), number(result.runnableAverage), number(result.stealMilliseconds),
             number(result.achievedSleepMicros), String(result.backlogEnd), number(result.drainMilliseconds),
             number(result.memorySlopeBytesPerSecond), result.memoryVerdict, result.note, result.schemeCounters,
+            number(result.writerCPUSeconds), spec.harness.rawValue,
         ]
         return fields.map(CSV.escape).joined(separator: ",")
     }

@@ -121,7 +121,7 @@ public struct RunCoordinator {
         let git = Environment.gitCommit()
         return Manifest(
             runID: runID, status: "running", preset: options.preset,
-            label: options.preset == .full ? "full — reference run" : "quick — a short run, not a reference",
+            label: options.preset.label,
             command: command, options: options, gitCommit: git.commit, gitDirty: git.dirty,
             swiftVersion: Environment.swiftVersion(), build: Environment.build, cpuModel: Environment.cpuModel(),
             cpusOnline: Matrix.onlineCPUs, cpusConfigured: Int(rs_configured_cpus()), kernel: Environment.kernel(),

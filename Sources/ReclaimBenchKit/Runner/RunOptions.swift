@@ -7,6 +7,26 @@ public enum Preset: String, CaseIterable, Codable, Sendable {
     case quick
     /// The committed reference run: ≥ 5 repetitions, more threads, read ratios and writers.
     case full
+    /// Each Swift scheme beside its C library, and each C library in the Swift cells and in
+    /// the standalone C harness (10 repetitions): `summarize` gives the ratios.
+    case calibration
+
+    /// The manifest's label.
+    var label: String {
+        switch self {
+        case .quick: "quick — a short run, not a reference"
+        case .full: "full — reference run"
+        case .calibration: "calibration — Swift schemes beside their C libraries, C libraries in both harnesses"
+        }
+    }
+
+    /// Schemes a preset runs when `--schemes` is not given.
+    var defaultSchemes: [SchemeID] {
+        switch self {
+        case .quick, .full: SchemeID.allCases
+        case .calibration: [.none] + SchemeID.cLibraryPeers.sorted { $0.key.rawValue < $1.key.rawValue }.flatMap { [$0.key, $0.value] }
+        }
+    }
 }
 
 /// `--shard i/n`: this machine runs group indices ≡ i − 1 (mod n).
@@ -38,6 +58,7 @@ public struct RunArguments: Sendable, Equatable {
     public var out: String?
     public var shard: String?
     public var memoryCapMegabytes: Int = 4096
+    public var harness: String?
     public init() {}
 }
 
@@ -55,6 +76,8 @@ public struct RunOptions: Codable, Sendable, Equatable {
     public var seed: UInt64
     public var shard: Shard?
     public var memoryCapBytes: Int
+    /// `--harness`: nil lets the preset decide (Swift only, both for calibration).
+    public var harnesses: [HarnessLanguage]?
 
     /// Checks every flag; the first bad value throws a one-line error (exit 64).
     public init(_ arguments: RunArguments) throws(RunnerError) {
@@ -63,6 +86,7 @@ public struct RunOptions: Codable, Sendable, Equatable {
         }
         self.preset = preset
         schemes = try Self.list("--schemes", arguments.schemes, all: SchemeID.allCases) { SchemeID(rawValue: $0) }
+        if arguments.schemes == nil { schemes = preset.defaultSchemes }
         structures = try Self.list("--structures", arguments.structures, all: StructureID.allCases) { StructureID(rawValue: $0) }
         workloads = try Self.list("--workloads", arguments.workloads, all: WorkloadID.allCases) { WorkloadID(rawValue: $0) }
         threads = try arguments.threads.map { text throws(RunnerError) in
@@ -89,6 +113,9 @@ public struct RunOptions: Codable, Sendable, Equatable {
             throw RunnerError(.usage, "--memory-cap \(arguments.memoryCapMegabytes): allowed 64–1048576 MiB")
         }
         memoryCapBytes = arguments.memoryCapMegabytes << 20
+        harnesses = try arguments.harness.map { text throws(RunnerError) in
+            try Self.list("--harness", text, all: HarnessLanguage.allCases) { HarnessLanguage(rawValue: $0) }
+        }
     }
 
     static func list<T>(_ flag: String, _ text: String?, all: [T], parse: (String) -> T?) throws(RunnerError) -> [T] {

@@ -1,5 +1,6 @@
 import LockFreeStructures
 import Reclamation
+import Synchronization
 
 /// A fixed number of single-thread operations in one `@inline(never)` loop per kind, for
 /// counting instructions under `valgrind --tool=callgrind --toggle-collect=<loop>`
@@ -17,19 +18,28 @@ public enum InstructionProbe {
         /// `contains` on a 1024-bucket hash map prefilled with every even key of 0..<2048,
         /// keys 0, 1, 2, … in turn: one hit and one miss out of two.
         case lookup
+        /// The read-mostly slot-table cell's reader loop (`CellLoops.cellSlotTableReaderLoop`,
+        /// the very function the cells run): 1024 slots, random slots, sampler and phase
+        /// checks included. Its count beside `read` is what the cell adds to the scheme.
+        case slotTableCell = "slot-table-cell"
+        /// The read-mostly hash-map cell's worker loop (`CellLoops.cellMapWorkerLoop`): keys
+        /// 0..<16384 prefilled to half, 99 % lookups, the rest inserts and removes.
+        case mapCell = "map-cell"
 
         /// The loop's symbol stem, for callgrind's `--toggle-collect`.
         public var loopSymbol: String {
             switch self {
             case .read: "countedReadLoop"
             case .lookup: "countedLookupLoop"
+            case .slotTableCell: "cellSlotTableReaderLoop"
+            case .mapCell: "cellMapWorkerLoop"
             }
         }
     }
 
     /// Why `operation` cannot run on `scheme`, or nil.
     public static func unsupportedReason(_ scheme: SchemeID, _ operation: Operation) -> String? {
-        guard operation == .lookup else { return nil }
+        guard operation == .lookup || operation == .mapCell else { return nil }
         struct Visit: SchemeVisitor {
             func visit<R: Reclaimer>(_ scheme: R.Type) -> String? { StructureID.hashMap.unsupportedReason(R.self) }
         }
@@ -44,6 +54,8 @@ public enum InstructionProbe {
                 switch operation {
                 case .read: InstructionProbe.reads(R.self, count: count)
                 case .lookup: InstructionProbe.lookups(R.self, count: count)
+                case .slotTableCell: InstructionProbe.slotTableCell(R.self, count: count)
+                case .mapCell: InstructionProbe.mapCell(R.self, count: count)
                 }
             }
         }
@@ -130,5 +142,54 @@ public enum InstructionProbe {
             key = (key &+ 1) & 2047
         }
         return hits
+    }
+
+    /// A phase word that says "measuring" for the whole probe.
+    static func measuringPhase() -> CellLoops.PhaseWord {
+        let word = UnsafeMutablePointer<Atomic<Int>>.allocate(capacity: 1)
+        word.initialize(to: Atomic(CellHarnessPhase.measuring.rawValue))
+        return CellLoops.PhaseWord(word: word)
+    }
+
+    static func slotTableCell<R: Reclaimer>(_ scheme: R.Type, count: Int) -> UInt64 {
+        let domain = domain(R.self)
+        let phase = measuringPhase()
+        defer { phase.word.deallocate() }
+        var counts = CellLoops.Counts()
+        do {
+            let participant = domain.register(slots: 1)
+            let table = SlotTable(domain: domain, count: CellExecution.slotTableSlots, using: participant)
+            var latency = CellHarness<R>.latencyHistogram()
+            CellLoops.cellSlotTableReaderLoop(
+                table, participant, phase: phase, seed: 1, sleepEvery: 0, sleepMicros: 0,
+                batches: max(1, count / CellLoops.batch), latency: &latency, counts: &counts)
+            table.removeAllQuiescent(using: participant)
+        }
+        domain.drain()
+        return UInt64(truncatingIfNeeded: counts.checksum)
+    }
+
+    static func mapCell<R: Reclaimer>(_ scheme: R.Type, count: Int) -> UInt64 {
+        let domain = domain(R.self)
+        let phase = measuringPhase()
+        defer { phase.word.deallocate() }
+        let keyRange = 16_384
+        let map = LockFreeHashMap(domain: domain, bucketCount: keyRange)
+        var counts = CellLoops.Counts()
+        do {
+            let participant = domain.register(slots: LockFreeHashMap<R>.slotsNeeded)
+            var random = SplitMix64(seed: 0xF111)
+            var filled = 0
+            while filled < keyRange / 2 {
+                if map.insert(random.below(keyRange), value: filled, using: participant) { filled += 1 }
+            }
+            var latency = CellHarness<R>.latencyHistogram()
+            CellLoops.cellMapWorkerLoop(
+                map, participant, phase: phase, seed: 1, keyRange: keyRange, readPercent: 99,
+                batches: max(1, count / CellLoops.batch), latency: &latency, counts: &counts)
+            map.removeAllQuiescent(using: participant)
+        }
+        domain.drain()
+        return UInt64(truncatingIfNeeded: counts.checksum)
     }
 }

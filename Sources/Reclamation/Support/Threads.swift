@@ -49,8 +49,10 @@ public struct SharedPointer<Pointee: ~Copyable>: @unchecked Sendable {
 /// A small deterministic generator (SplitMix64): workloads and tests draw from it so that
 /// a seed reproduces a run's choices.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    @usableFromInline var state: UInt64
     public init(seed: UInt64) { state = seed }
+    /// `@inlinable`: the cells draw one per operation from another module.
+    @inlinable
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state

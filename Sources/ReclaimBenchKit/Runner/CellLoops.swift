@@ -1,0 +1,231 @@
+import Histogram
+import LockFreeStructures
+import Reclamation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The loops a cell's worker threads run, one `@inline(never)` function per kind of thread.
+/// The cells call them (CellExecution) and so does the instruction probe, with a fixed
+/// number of batches: scripts/instruction-check.sh counts exactly the loop a cell runs.
+///
+/// Per operation a loop adds to the scheme's own path only: one SplitMix64 draw turned into
+/// an index (Lemire's multiply-shift), the geometric latency sampler's countdown, the
+/// quiescent state every workload announces, and a running checksum. Phase, counts and the
+/// writer's clock are per batch of `batch` operations; a timed operation (one in ~1000) is
+/// an outlined slow path. No closure, no class-field load the loop could hoist, no ARC.
+enum CellLoops {
+    /// Operations between two looks at the phase.
+    static var batch: Int { 64 }
+
+    /// The phase word a cell's threads read once per batch.
+    struct PhaseWord: @unchecked Sendable {
+        // SAFETY: the word is allocated by the cell's harness (or the probe), outlives every
+        // loop that reads it, and is only touched atomically.
+        let word: UnsafeMutablePointer<Atomic<Int>>
+
+        /// Relaxed: a flag; a batch's worth of skew at the window's edges is noise.
+        @inline(__always)
+        var current: CellHarnessPhase { CellHarnessPhase(rawValue: word.pointee.load(ordering: .relaxed)) ?? .stopped }
+    }
+
+    /// What one thread's loop measured (measured window only) besides its latency samples.
+    struct Counts {
+        var reads = 0, updates = 0
+        var sleeps = 0, sleptNanoseconds: UInt64 = 0
+        var checksum = 0
+    }
+
+    /// Slot-table readers (read-mostly, overcommit): protect and read one random slot's
+    /// node per operation. With `sleepEvery` > 0, every `sleepEvery`-th read sleeps
+    /// `sleepMicros` inside its guard (the overcommit workload's preempted reader) — a
+    /// countdown, never a division.
+    @inline(never)
+    static func cellSlotTableReaderLoop<R: Reclaimer>(
+        _ table: SlotTable<R>, _ participant: borrowing R.Participant, phase: PhaseWord, seed: UInt64,
+        sleepEvery: Int, sleepMicros: Int, batches: Int, latency: inout Histogram<UInt64>, counts: inout Counts
+    ) {
+        var random = SplitMix64(seed: seed)
+        var sampler = LatencySampler(seed: seed)
+        let slots = UInt64(table.count)
+        let reader = table.reader
+        var untilSleep = sleepEvery > 0 ? sleepEvery : Int.max
+        var checksum = 0, reads = 0
+        var left = batches
+        while left > 0 {
+            left &-= 1
+            let current = phase.current
+            if current == .stopped { break }
+            let measuring = current == .measuring
+            for _ in 0..<batch {
+                let index = Int(truncatingIfNeeded: (random.next() >> 32) &* slots >> 32)
+                untilSleep &-= 1
+                if untilSleep == 0 {
+                    untilSleep = sleepEvery
+                    checksum &+= sleepingRead(table, index, participant, micros: sleepMicros, measuring: measuring,
+                                              counts: &counts)
+                } else if sampler.due() {
+                    checksum &+= timedRead(table, index, participant, measuring: measuring, latency: &latency)
+                } else {
+                    checksum &+= reader.read(index, using: participant)
+                }
+                participant.quiescentState()
+            }
+            if measuring { reads &+= batch }
+        }
+        counts.reads &+= reads
+        counts.checksum &+= checksum
+    }
+
+    @inline(never)
+    static func timedRead<R: Reclaimer>(
+        _ table: SlotTable<R>, _ index: Int, _ participant: borrowing R.Participant, measuring: Bool,
+        latency: inout Histogram<UInt64>
+    ) -> Int {
+        let start = RetireTiming.now()
+        let value = table.read(index, using: participant)
+        if measuring { _ = latency.record(RetireTiming.now() &- start) }
+        return value
+    }
+
+    @inline(never)
+    static func sleepingRead<R: Reclaimer>(
+        _ table: SlotTable<R>, _ index: Int, _ participant: borrowing R.Participant, micros: Int, measuring: Bool,
+        counts: inout Counts
+    ) -> Int {
+        var slept: UInt64 = 0
+        let value = table.read(index, using: participant) {
+            let before = RetireTiming.now()
+            CellTiming.sleep(seconds: Double(micros) / 1e6)
+            slept = RetireTiming.now() &- before
+        }
+        if measuring {
+            counts.sleeps &+= 1
+            counts.sleptNanoseconds &+= slept
+        }
+        return value
+    }
+
+    /// Hash-map workers (read-mostly): one draw per operation gives the key (high half)
+    /// and the dice (low half); `readPercent` of operations are lookups, the rest split
+    /// insert / remove evenly.
+    @inline(never)
+    static func cellMapWorkerLoop<R: Reclaimer>(
+        _ map: LockFreeHashMap<R>, _ participant: borrowing R.Participant, phase: PhaseWord, seed: UInt64,
+        keyRange: Int, readPercent: Int, batches: Int, latency: inout Histogram<UInt64>, counts: inout Counts
+    ) {
+        var random = SplitMix64(seed: seed)
+        var sampler = LatencySampler(seed: seed)
+        let keys = UInt64(keyRange)
+        let lookupBelow = UInt64(readPercent * 2)  // dice in 0..<200
+        var hits = 0, operations = 0, updates = 0
+        var left = batches
+        while left > 0 {
+            left &-= 1
+            let current = phase.current
+            if current == .stopped { break }
+            let measuring = current == .measuring
+            var batchUpdates = 0
+            for _ in 0..<batch {
+                let draw = random.next()
+                let key = Int(truncatingIfNeeded: (draw >> 32) &* keys >> 32)
+                let dice = (draw & 0xFFFF_FFFF) &* 200 >> 32
+                if sampler.due() {
+                    let (hit, update) = timedMapOperation(map, key, dice, lookupBelow, participant, measuring: measuring,
+                                                          latency: &latency)
+                    hits &+= hit ? 1 : 0
+                    batchUpdates &+= update ? 1 : 0
+                } else if dice < lookupBelow {
+                    hits &+= map.contains(key, using: participant) ? 1 : 0
+                } else {
+                    if dice & 1 == 0 { _ = map.insert(key, value: Int(dice), using: participant) } else { _ = map.remove(key, using: participant) }
+                    batchUpdates &+= 1
+                }
+                participant.quiescentState()
+            }
+            if measuring {
+                operations &+= batch
+                updates &+= batchUpdates
+            }
+        }
+        counts.reads &+= operations &- updates
+        counts.updates &+= updates
+        counts.checksum &+= hits
+    }
+
+    @inline(never)
+    static func timedMapOperation<R: Reclaimer>(
+        _ map: LockFreeHashMap<R>, _ key: Int, _ dice: UInt64, _ lookupBelow: UInt64, _ participant: borrowing R.Participant,
+        measuring: Bool, latency: inout Histogram<UInt64>
+    ) -> (hit: Bool, update: Bool) {
+        let start = RetireTiming.now()
+        var hit = false, update = false
+        if dice < lookupBelow {
+            hit = map.contains(key, using: participant)
+        } else {
+            if dice & 1 == 0 { _ = map.insert(key, value: Int(dice), using: participant) } else { _ = map.remove(key, using: participant) }
+            update = true
+        }
+        if measuring { _ = latency.record(RetireTiming.now() &- start) }
+        return (hit, update)
+    }
+
+    /// Updaters of the reclaim-latency cells: every operation retires. `operation` gets
+    /// the operation's draw; it runs once per operation, so these loops are not lean in the
+    /// way the readers' are (the retire dominates) and are not instruction-checked.
+    static func cellUpdaterLoop<R: Reclaimer>(
+        _ scheme: R.Type, _ participant: borrowing R.Participant, phase: PhaseWord, seed: UInt64,
+        latency: inout Histogram<UInt64>, counts: inout Counts, operation: (UInt64) -> Void
+    ) {
+        var random = SplitMix64(seed: seed)
+        var sampler = LatencySampler(seed: seed)
+        var updates = 0
+        while true {
+            let current = phase.current
+            if current == .stopped { break }
+            let measuring = current == .measuring
+            for _ in 0..<batch {
+                let draw = random.next()
+                if measuring && sampler.due() {
+                    let start = RetireTiming.now()
+                    operation(draw)
+                    _ = latency.record(RetireTiming.now() &- start)
+                } else {
+                    operation(draw)
+                }
+                participant.quiescentState()
+            }
+            if measuring { updates &+= batch }
+        }
+        counts.updates &+= updates
+    }
+}
+
+/// The phases of a cell, in order.
+enum CellHarnessPhase: Int { case waiting = 0, warmup, measuring, stopped }
+
+/// Sleeping for the cells: relative sleeps (the overcommit reader, the window) and the
+/// paced writer's absolute deadlines.
+enum CellTiming {
+    static func sleep(seconds: Double) {
+        guard seconds > 0 else { return }
+        var pause = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+        var remaining = timespec()
+        while nanosleep(&pause, &remaining) != 0 && errno == EINTR { pause = remaining }
+    }
+
+    /// Sleeps until CLOCK_MONOTONIC reads `deadline` (ns); returns at once if it has passed.
+    /// An absolute deadline does not drift with the time the caller spends between sleeps.
+    static func sleep(untilNanoseconds deadline: UInt64) {
+        var until = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
+        while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, nil) == EINTR {}
+    }
+
+    /// CPU time this thread has used, in nanoseconds (CLOCK_THREAD_CPUTIME_ID).
+    static func threadCPUNanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+        return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
+    }
+}
