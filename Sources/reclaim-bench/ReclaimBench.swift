@@ -104,8 +104,14 @@ extension ReclaimBench {
         @Option(help: "Repetitions (1–100); the median and the spread are reported.")
         var repetitions: Int = 7
 
+        @Option(help: "Which slot each read takes: sequential (0, 1, 2, …) or random (a draw per read, as the cells and the C harness).")
+        var pattern: String = "sequential"
+
         func validate() throws {
             _ = try parseSchemes(schemes)
+            guard ReclaimBenchKit.ReadCost.Pattern(rawValue: pattern) != nil else {
+                throw ValidationError("--pattern \(pattern): allowed \(ReclaimBenchKit.ReadCost.Pattern.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
             guard (1000...10_000_000_000).contains(operations) else {
                 throw ValidationError("--operations \(operations): allowed 1000–10000000000")
             }
@@ -114,7 +120,9 @@ extension ReclaimBench {
 
         func run() throws {
             let ids = try parseSchemes(schemes)
-            let results = ReclaimBenchKit.ReadCost.run(schemes: ids, operations: operations, repetitions: repetitions)
+            let results = ReclaimBenchKit.ReadCost.run(schemes: ids, operations: operations, repetitions: repetitions,
+                                                       pattern: ReclaimBenchKit.ReadCost.Pattern(rawValue: pattern)!)
+            print("read-cost, \(pattern) slots: \(operations) operations × \(repetitions) repetitions, one thread")
             print(TextTable.render(
                 header: ["scheme", "median ns/op", "min", "max", "repetitions"],
                 rows: results.map { result in

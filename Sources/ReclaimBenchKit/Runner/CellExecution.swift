@@ -40,6 +40,10 @@ public enum CellExecution {
         }
     }
 
+    /// Operations a worker runs between two looks at the phase: reads and updates are
+    /// counted per batch.
+    public static var operationsPerBatch: Int { CellLoops.batch }
+
     /// A worker's seed: the cell's, spread per thread.
     static func workerSeed(_ spec: CellSpec, _ index: Int) -> UInt64 { spec.seed &+ UInt64(index) &* 7919 }
 
@@ -169,7 +173,7 @@ public enum CellExecution {
             if phase == .stopped { break }
             let measuring = phase == .measuring
             if measuring && cpuAtWindowStart == nil { cpuAtWindowStart = CellTiming.threadCPUNanoseconds() }
-            let index = Int(truncatingIfNeeded: (random.next() >> 32) &* slots >> 32)
+            let index = CellLoops.scaled(random.next() >> 32, below: slots)
             table.update(index, to: updates, using: participant)
             participant.quiescentState()
             if measuring { updates += 1 }
@@ -266,7 +270,7 @@ public enum CellExecution {
                 harness.arrive()
                 CellLoops.cellUpdaterLoop(R.self, participant, phase: harness.phaseWord, seed: workerSeed(spec, index),
                                           latency: &latency, counts: &counts) { draw in
-                    let key = Int(truncatingIfNeeded: (draw >> 32) &* keys >> 32)
+                    let key = CellLoops.scaled(draw >> 32, below: keys)
                     if draw & 1 == 0 { map.insert(key, value: key, using: participant) } else { map.remove(key, using: participant) }
                 }
                 harness.add(CellHarness<R>.Tally(counts, latency: latency))

@@ -19,6 +19,12 @@ enum CellLoops {
     /// Operations between two looks at the phase.
     static var batch: Int { 64 }
 
+    /// A 32-bit draw scaled onto 0..<bound (Lemire's multiply-shift, no division).
+    @inline(__always)
+    static func scaled(_ bits: UInt64, below bound: UInt64) -> Int {
+        Int(truncatingIfNeeded: ((bits & 0xFFFF_FFFF) &* bound) >> 32)
+    }
+
     /// The phase word a cell's threads read once per batch.
     struct PhaseWord: @unchecked Sendable {
         // SAFETY: the word is allocated by the cell's harness (or the probe), outlives every
@@ -40,7 +46,7 @@ enum CellLoops {
     /// Slot-table readers (read-mostly, overcommit): protect and read one random slot's
     /// node per operation. With `sleepEvery` > 0, every `sleepEvery`-th read sleeps
     /// `sleepMicros` inside its guard (the overcommit workload's preempted reader) — a
-    /// countdown, never a division.
+    /// countdown, never a division; with 0 the loop has no countdown at all.
     @inline(never)
     static func cellSlotTableReaderLoop<R: Reclaimer>(
         _ table: SlotTable<R>, _ participant: borrowing R.Participant, phase: PhaseWord, seed: UInt64,
@@ -50,7 +56,7 @@ enum CellLoops {
         var sampler = LatencySampler(seed: seed)
         let slots = UInt64(table.count)
         let reader = table.reader
-        var untilSleep = sleepEvery > 0 ? sleepEvery : Int.max
+        var untilSleep = sleepEvery
         var checksum = 0, reads = 0
         var left = batches
         while left > 0 {
@@ -58,19 +64,32 @@ enum CellLoops {
             let current = phase.current
             if current == .stopped { break }
             let measuring = current == .measuring
-            for _ in 0..<batch {
-                let index = Int(truncatingIfNeeded: (random.next() >> 32) &* slots >> 32)
-                untilSleep &-= 1
-                if untilSleep == 0 {
-                    untilSleep = sleepEvery
-                    checksum &+= sleepingRead(table, index, participant, micros: sleepMicros, measuring: measuring,
-                                              counts: &counts)
-                } else if sampler.due() {
-                    checksum &+= timedRead(table, index, participant, measuring: measuring, latency: &latency)
-                } else {
-                    checksum &+= reader.read(index, using: participant)
+            if sleepEvery == 0 {
+                // Read-mostly: no sleep countdown in the loop (fewer live registers).
+                for _ in 0..<batch {
+                    let index = scaled(random.next() >> 32, below: slots)
+                    if sampler.due() {
+                        checksum &+= timedRead(table, index, participant, measuring: measuring, latency: &latency)
+                    } else {
+                        checksum &+= reader.read(index, using: participant)
+                    }
+                    participant.quiescentState()
                 }
-                participant.quiescentState()
+            } else {
+                for _ in 0..<batch {
+                    let index = scaled(random.next() >> 32, below: slots)
+                    untilSleep &-= 1
+                    if untilSleep == 0 {
+                        untilSleep = sleepEvery
+                        checksum &+= sleepingRead(table, index, participant, micros: sleepMicros, measuring: measuring,
+                                                  counts: &counts)
+                    } else if sampler.due() {
+                        checksum &+= timedRead(table, index, participant, measuring: measuring, latency: &latency)
+                    } else {
+                        checksum &+= reader.read(index, using: participant)
+                    }
+                    participant.quiescentState()
+                }
             }
             if measuring { reads &+= batch }
         }
@@ -129,8 +148,8 @@ enum CellLoops {
             var batchUpdates = 0
             for _ in 0..<batch {
                 let draw = random.next()
-                let key = Int(truncatingIfNeeded: (draw >> 32) &* keys >> 32)
-                let dice = (draw & 0xFFFF_FFFF) &* 200 >> 32
+                let key = scaled(draw >> 32, below: keys)
+                let dice = UInt64(scaled(draw, below: 200))
                 if sampler.due() {
                     let (hit, update) = timedMapOperation(map, key, dice, lookupBelow, participant, measuring: measuring,
                                                           latency: &latency)

@@ -21,7 +21,7 @@ public enum Preset: String, CaseIterable, Codable, Sendable {
     }
 
     /// Schemes a preset runs when `--schemes` is not given.
-    var defaultSchemes: [SchemeID] {
+    public var defaultSchemes: [SchemeID] {
         switch self {
         case .quick, .full: SchemeID.allCases
         case .calibration: [.none] + SchemeID.cLibraryPeers.sorted { $0.key.rawValue < $1.key.rawValue }.flatMap { [$0.key, $0.value] }

@@ -10,6 +10,16 @@ import Glibc
 /// whether the scheme's hot path is specialized and inlined across modules (without
 /// `@inlinable` hp measured 21–25 ns instead of ~2).
 public enum ReadCost {
+    /// Which slot each operation reads.
+    public enum Pattern: String, CaseIterable, Sendable {
+        /// Slots 0, 1, 2, … in turn: every load predictable, the misses hidden.
+        case sequential
+        /// A SplitMix64 draw per operation, as the cells and the C harness read (and
+        /// refscale's readers pick their targets): the scheme's cost with the access
+        /// pattern the ratios come from.
+        case random
+    }
+
     public struct Result: Sendable {
         public var scheme: String
         /// Nanoseconds per operation, one per repetition, sorted.
@@ -17,17 +27,18 @@ public enum ReadCost {
         public var median: Double { nanoseconds[nanoseconds.count / 2] }
     }
 
-    public static func run(schemes: [SchemeID], operations: Int, repetitions: Int) -> [Result] {
+    public static func run(schemes: [SchemeID], operations: Int, repetitions: Int, pattern: Pattern = .sequential) -> [Result] {
         struct Visit: SchemeVisitor {
-            let operations: Int, repetitions: Int
+            let operations: Int, repetitions: Int, pattern: Pattern
             func visit<R: Reclaimer>(_ scheme: R.Type) -> Result {
-                Result(scheme: R.descriptor.id, nanoseconds: ReadCost.measure(R.self, operations: operations, repetitions: repetitions))
+                Result(scheme: R.descriptor.id,
+                       nanoseconds: ReadCost.measure(R.self, operations: operations, repetitions: repetitions, pattern: pattern))
             }
         }
-        return schemes.map { $0.accept(Visit(operations: operations, repetitions: repetitions)) }
+        return schemes.map { $0.accept(Visit(operations: operations, repetitions: repetitions, pattern: pattern)) }
     }
 
-    static func measure<R: Reclaimer>(_ scheme: R.Type, operations: Int, repetitions: Int) -> [Double] {
+    static func measure<R: Reclaimer>(_ scheme: R.Type, operations: Int, repetitions: Int, pattern: Pattern) -> [Double] {
         let domain: R
         do { domain = try R(configuration: ReclaimerConfiguration()) } catch {
             fatalError("cannot build a \(R.descriptor.id) domain: \(error)")
@@ -46,10 +57,16 @@ public enum ReadCost {
                     guardian.store(links + index, TaggedNode(node), .releasing)
                 }
             }
-            _ = readLoop(R.self, participant, links, operations / 10)  // warm-up, discarded
+            func loop(_ count: Int) -> UInt64 {
+                switch pattern {
+                case .sequential: readLoop(R.self, participant, links, count)
+                case .random: randomReadLoop(R.self, participant, links, count)
+                }
+            }
+            _ = loop(operations / 10)  // warm-up, discarded
             for _ in 0..<repetitions {
                 let start = monotonicNanoseconds()
-                let checksum = readLoop(R.self, participant, links, operations)
+                let checksum = loop(operations)
                 let elapsed = monotonicNanoseconds() - start
                 if checksum == 1 { print("", terminator: "") }  // keeps the reads
                 results.append(Double(elapsed) / Double(operations))
@@ -81,6 +98,25 @@ public enum ReadCost {
             }
             participant.quiescentState()  // between operations, as every workload does (qsbr acts on it)
             index = (index &+ 1) & 1023
+        }
+        return sum
+    }
+
+    /// As `readLoop`, each operation on a random slot (one SplitMix64 draw, Lemire's
+    /// multiply-shift onto 0..<1024: the cells' and the C harness's index).
+    @inline(never)
+    static func randomReadLoop<R: Reclaimer>(
+        _ scheme: R.Type, _ participant: borrowing R.Participant, _ links: UnsafeMutablePointer<R.Link>, _ count: Int
+    ) -> UInt64 {
+        var sum: UInt64 = 0
+        var random = SplitMix64(seed: 1)
+        for _ in 0..<count {
+            let index = random.below(1024)
+            sum &+= participant.withGuard { guardian in
+                guard let node = guardian.protect(links + index, slot: 0).node else { return 0 }
+                return node.load(as: UInt64.self)
+            }
+            participant.quiescentState()
         }
         return sum
     }

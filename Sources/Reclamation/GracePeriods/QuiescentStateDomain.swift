@@ -308,12 +308,14 @@ public struct QuiescentStateParticipant: ReclaimerParticipant, ~Copyable {
     @inlinable
     public func quiescentState() {
         assert(hot.guardDepth == 0, "qsbr: quiescentState() inside a guard (the thread still holds nodes)")
-        let left = hot.quiescentCountdown &- 1
-        if left > 0 {
-            hot.quiescentCountdown = left
-            return
+        if interval != 1 {  // the default interval keeps no countdown (urcu-qsbr's shape too)
+            let left = hot.quiescentCountdown &- 1
+            if left > 0 {
+                hot.quiescentCountdown = left
+                return
+            }
+            hot.quiescentCountdown = interval
         }
-        hot.quiescentCountdown = interval
         // ORDERING[QS-E1][GP-E1]: acquire pairs with start()'s increment.
         let current = counter.pointee.load(ordering: .acquiring)
         // ORDERING: relaxed; our own word.

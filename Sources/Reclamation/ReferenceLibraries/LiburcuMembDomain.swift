@@ -104,10 +104,7 @@ public struct LiburcuMembParticipant: ReclaimerParticipant, ~Copyable {
         hot.guardDepth = depth &+ 1
         defer {
             hot.guardDepth = depth
-            if depth == 0 {
-                rl_urcu_memb_read_unlock()
-                if hot.pendingWork != 0 { domain.state.performDeferredWork(record) }
-            }
+            if depth == 0 { rl_urcu_memb_read_unlock() }
         }
         return try body(ReadSectionGuard(record: record))
     }

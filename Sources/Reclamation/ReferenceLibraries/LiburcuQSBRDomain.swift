@@ -122,18 +122,20 @@ public struct LiburcuQSBRParticipant: ReclaimerParticipant, ~Copyable {
         hot.guardDepth = depth &+ 1
         defer {
             hot.guardDepth = depth
-            if depth == 0 {
-                rl_urcu_qsbr_read_unlock()
-                if hot.pendingWork != 0 { domain.state.performDeferredWork(record) }
-            }
+            if depth == 0 { rl_urcu_qsbr_read_unlock() }
         }
         return try body(ReadSectionGuard(record: record))
     }
 
-    /// Every `quiescentStateInterval`-th call: urcu_qsbr_quiescent_state.
+    /// Every `quiescentStateInterval`-th call: urcu_qsbr_quiescent_state (every call, with
+    /// no countdown kept, at the default interval of 1).
     @inlinable
     public func quiescentState() {
         assert(hot.guardDepth == 0, "urcu-qsbr: quiescentState() inside a guard (the thread still holds nodes)")
+        if interval == 1 {
+            rl_urcu_qsbr_quiescent_state()
+            return
+        }
         let left = hot.quiescentCountdown &- 1
         if left > 0 {
             hot.quiescentCountdown = left

@@ -47,7 +47,6 @@ final class LiburcuState: @unchecked Sendable {
     // atomic adds in C, and read with relaxed atomic loads.
     let flavor: LiburcuFlavor
     let allocatorBit: UInt
-    let bagCapacity: Int
     /// SAFETY: a C counter on its own line, freed in deinit (after rcu_barrier).
     let freed: UnsafeMutablePointer<UInt64>
     let registry = ParticipantRegistry()
@@ -56,7 +55,6 @@ final class LiburcuState: @unchecked Sendable {
     init(flavor: LiburcuFlavor, configuration: ReclaimerConfiguration, allocator: NodeAllocator) {
         self.flavor = flavor
         allocatorBit = allocator.kind == .system ? 1 : 0
-        bagCapacity = configuration.bagCapacity
         freed = rl_counter_create()
     }
 
@@ -66,8 +64,9 @@ final class LiburcuState: @unchecked Sendable {
     }
 
     var statistics: ReclaimerStatistics {
-        registry.statistics(freedOutside: rl_counter_read(freed), peakPending: garbage.peakPending.load(ordering: .relaxed),
-                            events: [])
+        notePending()
+        return registry.statistics(freedOutside: rl_counter_read(freed), peakPending: garbage.peakPending.load(ordering: .relaxed),
+                                   events: [])
     }
 
     func notePending() {
@@ -78,14 +77,14 @@ final class LiburcuState: @unchecked Sendable {
 }
 
 /// A thread's liburcu state on our side: counts of what it retired. liburcu's own reader
-/// state is thread-local in the library.
+/// state is thread-local in the library. Nothing runs at a guard's end: liburcu's
+/// read_unlock is all the read side does (the backlog's peak is noted when statistics are
+/// read and at drain()).
 @usableFromInline
 final class LiburcuRecord: ParticipantRecord, @unchecked Sendable {
     // SAFETY: as ParticipantRecord; the fields added here are immutable or owner-only.
     /// SAFETY: records die with the state's registry.
     @usableFromInline unowned(unsafe) let state: LiburcuState
-    /// Owner-only: retires until the next backlog note.
-    var retiresSinceNote = 0
 
     init(domain: AnyObject, schemeID: String, state: LiburcuState) {
         self.state = state
@@ -101,11 +100,6 @@ final class LiburcuRecord: ParticipantRecord, @unchecked Sendable {
         switch state.flavor {
         case .qsbr: rl_urcu_qsbr_retire(entry.node, entry.function, argument, state.freed)
         case .memb: rl_urcu_memb_retire(entry.node, entry.function, argument, state.freed)
-        }
-        retiresSinceNote += 1
-        if retiresSinceNote >= state.bagCapacity {
-            retiresSinceNote = 0
-            hot.pendingWork = 1  // the guard's end notes the backlog (statistics only)
         }
     }
 }
@@ -123,11 +117,4 @@ extension LiburcuState {
         registry.leave(record)
     }
 
-    /// Deferred work at an outermost guard exit: note the backlog for peak_pending.
-    @usableFromInline
-    @inline(never)
-    func performDeferredWork(_ record: LiburcuRecord) {
-        record.hot.pendingWork = 0
-        notePending()
-    }
 }
