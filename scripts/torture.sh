@@ -30,7 +30,7 @@ cat > "$out/manifest.json" <<JSON
   "cpus": $(nproc),
   "kernel": "$(uname -r)",
   "swift": "$(swift --version 2>&1 | head -1 | sed 's/"/\\"/g')",
-  "schemes": "${TORTURE_SCHEMES:-hp ebr qsbr rcu rc arc hp-percpu hp-asym}",
+  "schemes": "${TORTURE_SCHEMES:-hp ebr qsbr rcu rc arc hp-percpu hp-asym urcu-qsbr urcu-memb ck-epoch ck-hp}",
   "commands": "$bench torture SCHEME --duration $seconds --readers -4 [--churn-ms 200 --stutter 10]; $bench torture --planted NAME --readers -4"
 }
 JSON
@@ -46,7 +46,7 @@ run() {  # name, expected exit, arguments...
     printf '%-34s exit %d  %s\n' "$name" "$rc" "${verdict:0:120}"
     if [ "$rc" != "$expected" ]; then status=1; fi
 }
-schemes=${TORTURE_SCHEMES:-"hp ebr qsbr rcu rc arc hp-percpu hp-asym"}
+schemes=${TORTURE_SCHEMES:-"hp ebr qsbr rcu rc arc hp-percpu hp-asym urcu-qsbr urcu-memb ck-epoch ck-hp"}
 for scheme in $schemes; do
     run "$scheme" 0 "$scheme" --duration "$seconds" --readers -4
 done
