@@ -11,10 +11,17 @@ import PackageDescription
 // jemalloc build; this one removes jemalloc.
 let withoutJemalloc = Context.environment["RECLAIMBENCH_ALLOCATOR"] == "system"
 
+// RECLAIMBENCH_SANITIZER=thread (scripts/test.sh's TSan stage) tells the suite it runs
+// under ThreadSanitizer, which cannot see the C libraries' synchronization (liburcu's is
+// inside its uninstrumented shared libraries, ck's is inline assembly): their schemes are
+// left out of that stage (TestedSchemes), and checked by the other four.
+let underThreadSanitizer = Context.environment["RECLAIMBENCH_SANITIZER"] == "thread"
+
 // Every Swift module uses ~Copyable associated types (participant, guard, hand-off).
 let swiftSettings: [SwiftSetting] = [
     .enableExperimentalFeature("SuppressedAssociatedTypes"),
 ] + (withoutJemalloc ? [.define("RECLAIMBENCH_NO_JEMALLOC")] : [])
+    + (underThreadSanitizer ? [.define("RECLAIMBENCH_THREAD_SANITIZER")] : [])
 
 let jemallocDependency: [Target.Dependency] = withoutJemalloc ? [] : ["CJemalloc"]
 

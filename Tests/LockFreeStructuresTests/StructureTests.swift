@@ -42,50 +42,50 @@ func run(_ structure: StructureID, on scheme: SchemeID, _ check: @escaping @Send
 /// threads of their own.
 @Suite(.serialized)
 struct StructureTests {
-    @Test("Harris–Michael list matches a Dictionary on a seeded random sequence", arguments: SchemeID.allCases)
+    @Test("Harris–Michael list matches a Dictionary on a seeded random sequence", arguments: TestedSchemes.all)
     func listModel(scheme: SchemeID) {
         let problems = run(.harrisMichaelList, on: scheme) { $0.mapModel(hashMap: false, fault: .none) }
         #expect(problems == nil || problems!.isEmpty, "\(problems ?? [])")
         #expect((problems == nil) == (scheme == .arc), "only arc may not run the list")
     }
 
-    @Test("hash map matches a Dictionary on a seeded random sequence", arguments: SchemeID.allCases)
+    @Test("hash map matches a Dictionary on a seeded random sequence", arguments: TestedSchemes.all)
     func mapModel(scheme: SchemeID) {
         let problems = run(.hashMap, on: scheme) { $0.mapModel(hashMap: true, fault: .none) }
         #expect(problems == nil || problems!.isEmpty, "\(problems ?? [])")
     }
 
-    @Test("Michael–Scott queue matches an Array (FIFO) on a seeded random sequence", arguments: SchemeID.allCases)
+    @Test("Michael–Scott queue matches an Array (FIFO) on a seeded random sequence", arguments: TestedSchemes.all)
     func queueModel(scheme: SchemeID) {
         let problems = run(.michaelScottQueue, on: scheme) { $0.queueModel(fault: .none) }
         #expect(problems?.isEmpty == true, "\(problems ?? [])")
     }
 
-    @Test("slot table matches an Array on a seeded random sequence", arguments: SchemeID.allCases)
+    @Test("slot table matches an Array on a seeded random sequence", arguments: TestedSchemes.all)
     func slotTableModel(scheme: SchemeID) {
         let problems = run(.slotTable, on: scheme) { $0.slotTableModel(fault: .none) }
         #expect(problems?.isEmpty == true, "\(problems ?? [])")
     }
 
-    @Test("concurrent list: key sum and size match the successful operations", arguments: SchemeID.allCases)
+    @Test("concurrent list: key sum and size match the successful operations", arguments: TestedSchemes.all)
     func listConcurrent(scheme: SchemeID) {
         let problems = run(.harrisMichaelList, on: scheme) { $0.mapConcurrent(hashMap: false) }
         #expect(problems == nil || problems!.isEmpty, "\(problems ?? [])")
     }
 
-    @Test("concurrent hash map: key sum and size match the successful operations", arguments: SchemeID.allCases)
+    @Test("concurrent hash map: key sum and size match the successful operations", arguments: TestedSchemes.all)
     func mapConcurrent(scheme: SchemeID) {
         let problems = run(.hashMap, on: scheme) { $0.mapConcurrent(hashMap: true) }
         #expect(problems == nil || problems!.isEmpty, "\(problems ?? [])")
     }
 
-    @Test("concurrent queue: every value once, each producer's in order", arguments: SchemeID.allCases)
+    @Test("concurrent queue: every value once, each producer's in order", arguments: TestedSchemes.all)
     func queueConcurrent(scheme: SchemeID) {
         let problems = run(.michaelScottQueue, on: scheme) { $0.queueConcurrent() }
         #expect(problems?.isEmpty == true, "\(problems ?? [])")
     }
 
-    @Test("a remove paused after finding its node does not lose an insert after it", arguments: SchemeID.allCases)
+    @Test("a remove paused after finding its node does not lose an insert after it", arguments: TestedSchemes.all)
     func removeRacesInsert(scheme: SchemeID) {
         let problems = run(.harrisMichaelList, on: scheme) { $0.removeRacesInsert(fault: .none) }
         #expect(problems == nil || problems!.isEmpty, "\(problems ?? [])")

@@ -78,7 +78,7 @@ struct CalibrationTests {
     }
 
     @Test("the C harness runs the slot-table cell for none and every C library: reads, the writer's updates and CPU, a drained backlog",
-          arguments: HarnessLanguage.cSchemes, [WriterMode.paced, .maxRate])
+          arguments: TestedSchemes.cHarness, [WriterMode.paced, .maxRate])
     func cHarnessCell(scheme: SchemeID, writer: WriterMode) {
         let result = CellExecution.run(Self.cellSpec(scheme, harness: .c, writer: writer))
         #expect(result.status == .ok, "\(result.note)")
@@ -101,7 +101,7 @@ struct CalibrationTests {
 
     @Test("the Swift cell's paced writer records its CPU time and the rate it achieved")
     func swiftWriterCPU() {
-        let result = CellExecution.run(Self.cellSpec(.ckEpoch, harness: .swift, writer: .paced))
+        let result = CellExecution.run(Self.cellSpec(.ebr, harness: .swift, writer: .paced))
         #expect(result.status == .ok)
         #expect(result.updates > 0 && result.writerCPUSeconds > 0)
         #expect(result.reads % CellExecution.operationsPerBatch == 0)
@@ -183,7 +183,7 @@ struct CalibrationTests {
     }
 
     @Test("read-cost reads sequential or random slots; the cell loops run for every scheme they support",
-          arguments: SchemeID.allCases)
+          arguments: TestedSchemes.all)
     func loops(scheme: SchemeID) {
         for pattern in ReadCost.Pattern.allCases {
             let result = ReadCost.run(schemes: [scheme], operations: 2048, repetitions: 1, pattern: pattern)

@@ -32,7 +32,7 @@ struct TortureTests {
     }
 
     @Test("every scheme passes a short torture: overcommit, sleepers, deferral, churn, stutter",
-          arguments: SchemeID.allCases.filter { $0 != .none })
+          arguments: TestedSchemes.all.filter { $0 != .none })
     func schemePasses(_ scheme: SchemeID) throws {
         let report = try scheme.accept(Run(options: Self.shortOptions())).get()
         #expect(report.failure == nil, "\(report.render())")
