@@ -94,8 +94,9 @@ public enum ReportPage {
         if figures.isEmpty { html += "<p>No chart: the results hold no rows the charts draw.</p>\n" }
 
         html += "<h2>Schemes</h2>\n"
-        html += table(["scheme", "family", "capabilities", "helper threads", "reference"],
-                      manifest.schemes.map { [$0.id, $0.family, $0.capabilities, String($0.helperThreads), $0.reference] })
+        html += table(["scheme", "family", "implementation", "capabilities", "helper threads", "reference"],
+                      manifest.schemes.map { [$0.id, $0.family, $0.implementation ?? "Swift", $0.capabilities,
+                                              String($0.helperThreads), $0.reference] })
         if !manifest.nodeBytes.isEmpty {
             html += "<p>Bytes per node as asked of the allocator, the size class jemalloc hands out, and bytes outside the node per link:</p>\n"
             html += table(["scheme", "structure", "request", "size class", "per link"],

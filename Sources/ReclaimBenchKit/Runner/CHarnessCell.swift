@@ -63,12 +63,7 @@ enum CHarnessCell {
         result.operations = result.reads + result.updates
         result.writerUpdatesPerSecond = result.elapsedSeconds > 0 ? Double(result.updates) / result.elapsedSeconds : 0
         result.writerCPUSeconds = outcome.writer_cpu_seconds
-        let usage = after - before
-        result.cpuUserSeconds = usage.userSeconds
-        result.cpuSystemSeconds = usage.systemSeconds
-        result.voluntarySwitches = usage.voluntarySwitches
-        result.involuntarySwitches = usage.involuntarySwitches
-        result.stealMilliseconds = usage.stealMilliseconds
+        result.record(after - before)
         let summary = LatencySummary(samples: Array(UnsafeBufferPointer(start: samples, count: outcome.latency_count)),
                                      ladder: ResultsSchema.latencyQuantiles)
         if summary.count > 0 {

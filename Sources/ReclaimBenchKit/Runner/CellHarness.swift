@@ -119,12 +119,7 @@ final class CellHarness<R: Reclaimer>: @unchecked Sendable {
         var result = CellResult()
         result.elapsedSeconds = elapsed
         result.allocatedEndBytes = allocatedAtEnd
-        let usage = after - before
-        result.cpuUserSeconds = usage.userSeconds
-        result.cpuSystemSeconds = usage.systemSeconds
-        result.voluntarySwitches = usage.voluntarySwitches
-        result.involuntarySwitches = usage.involuntarySwitches
-        result.stealMilliseconds = usage.stealMilliseconds
+        result.record(after - before)
         result.series = sampler.points
         result.runnableAverage = sampler.runnableSamples.isEmpty ? 0
             : Double(sampler.runnableSamples.reduce(0, +)) / Double(sampler.runnableSamples.count)

@@ -37,6 +37,10 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var started: String
     public var finished: String?
     public var interruption: String?
+    /// The C libraries' Debian packages and versions (`dpkg-query`), and whether liburcu's
+    /// memb flavor found sys_membarrier (its read side is then a compiler barrier). Absent
+    /// in manifests written before the C libraries joined.
+    public var libraries: [String: String]?
 
     public struct NodeBytes: Codable, Sendable, Equatable {
         public var scheme: String
@@ -54,6 +58,8 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var capabilities: String
         public var helperThreads: Int
         public var reference: String
+        /// "Swift", or "C: <library>"; absent in older manifests.
+        public var implementation: String?
     }
 }
 
@@ -98,6 +104,20 @@ public enum Environment {
         return "\(field(name.sysname)) \(field(name.release)) \(field(name.machine))"
     }
 
+    /// The C libraries' package versions, where dpkg knows them, and liburcu memb's fence.
+    public static func libraries() -> [String: String] {
+        var found: [String: String] = [:]
+        for package in ["liburcu-dev", "libck-dev"] {
+            if let version = command("dpkg-query", ["-W", "-f", "${Version}", package])?
+                .trimmingCharacters(in: .whitespacesAndNewlines), !version.isEmpty {
+                found[package] = version
+            }
+        }
+        found["liburcu-memb read side"] = LiburcuMembDomain.usesSysMembarrier
+            ? "compiler barrier (sys_membarrier found)" : "full fence (no sys_membarrier)"
+        return found
+    }
+
     public static func allocator() -> String {
         if let version = AllocatorStatistics.version { return "jemalloc \(version) (mallocx/sdallocx for nodes)" }
         return "system malloc (built without jemalloc)"
@@ -129,7 +149,8 @@ public enum Environment {
             let descriptor = id.descriptor
             return Manifest.SchemeSummary(id: descriptor.id, family: descriptor.family.rawValue,
                                           capabilities: descriptor.capabilities.description,
-                                          helperThreads: descriptor.helperThreads, reference: descriptor.reference)
+                                          helperThreads: descriptor.helperThreads, reference: descriptor.reference,
+                                          implementation: descriptor.implementation)
         }
     }
 

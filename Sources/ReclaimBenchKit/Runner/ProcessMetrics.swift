@@ -31,6 +31,17 @@ struct ProcessMetrics {
     }
 }
 
+extension CellResult {
+    /// The kernel's account of the window: CPU time, context switches, steal.
+    mutating func record(_ usage: ProcessMetrics) {
+        cpuUserSeconds = usage.userSeconds
+        cpuSystemSeconds = usage.systemSeconds
+        voluntarySwitches = usage.voluntarySwitches
+        involuntarySwitches = usage.involuntarySwitches
+        stealMilliseconds = usage.stealMilliseconds
+    }
+}
+
 /// /proc/stat: runnable threads and steal time.
 struct SystemStatistics {
     var procsRunning: Int

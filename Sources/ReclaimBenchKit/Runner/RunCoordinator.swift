@@ -131,6 +131,7 @@ public struct RunCoordinator {
             schemes: Environment.schemes(), samplerPendingPeriodMilliseconds: 1, samplerMemoryPeriodMilliseconds: 10,
             seriesStride: ResultsSchema.seriesStride, cellsPlanned: plan.cells.count, cellsCompleted: 0,
             cellsInUnshardedPlan: plan.unshardedCount, shard: options.shard, skipped: plan.skipped,
-            started: ISO8601DateFormatter().string(from: Date()), finished: nil, interruption: nil)
+            started: ISO8601DateFormatter().string(from: Date()), finished: nil, interruption: nil,
+            libraries: Environment.libraries())
     }
 }

@@ -70,7 +70,6 @@ public final class CKEpochDomain: Reclaimer, @unchecked Sendable {
     let global: UnsafeMutableRawPointer
     let registry = ParticipantRegistry()
     let records: LibraryRecordPool
-    let peakPending = Atomic<UInt64>(0)
 
     public init(configuration: ReclaimerConfiguration) {
         self.configuration = configuration
@@ -133,12 +132,8 @@ public final class CKEpochDomain: Reclaimer, @unchecked Sendable {
     }
 
     public var statistics: ReclaimerStatistics {
-        var statistics = registry.statistics(freedOutside: 0, peakPending: 0, events: Event.allCases.map(\.name))
-        let pending = records.pendingNodes
-        statistics.freed = statistics.retired >= pending ? statistics.retired - pending : 0
-        statistics.peakPending = max(peakPending.load(ordering: .relaxed), pending)
+        var statistics = records.statistics(registry, events: Event.allCases.map(\.name))
         statistics.counters.append(SchemeCounter("global_epoch", UInt64(rl_ck_epoch_value(global))))
-        statistics.counters.append(SchemeCounter("records", UInt64(records.recordCount)))
         return statistics
     }
 
@@ -146,17 +141,6 @@ public final class CKEpochDomain: Reclaimer, @unchecked Sendable {
     public func garbageBound(retiresPerGuard: Int) -> Int? { nil }
 
     // MARK: slow paths
-
-    func notePending() {
-        let pending = records.pendingNodes
-        var seen = peakPending.load(ordering: .relaxed)
-        while pending > seen {
-            // ORDERING: relaxed; a statistic.
-            let (exchanged, original) = peakPending.compareExchange(expected: seen, desired: pending, ordering: .relaxed)
-            if exchanged { return }
-            seen = original
-        }
-    }
 
     /// Deferred work at the outermost guard exit (after ck_epoch_end): a bag's worth of
     /// retires asked for a poll of this record, and of any orphan.
@@ -168,7 +152,7 @@ public final class CKEpochDomain: Reclaimer, @unchecked Sendable {
         _ = rl_ck_epoch_poll(record.currentRecord)
         record.bumpEvent(Event.polls.rawValue)
         if records.mayHoldOrphans { collect() }
-        notePending()
+        records.notePending()
     }
 
     /// Owner, outside every guard, non-blocking: polls; callbacks still pending go to the
@@ -177,11 +161,9 @@ public final class CKEpochDomain: Reclaimer, @unchecked Sendable {
         _ = rl_ck_epoch_poll(record.currentRecord)
         record.bumpEvent(Event.polls.rawValue)
         record.retiresSincePoll = 0
-        notePending()
+        records.notePending()
         // Inside a guard the record is in a ck section: it stays (a flush there only polls).
-        if record.hot.guardDepth == 0 && rl_ck_epoch_record_pending(record.currentRecord) > 0 {
-            records.give(record.currentRecord)
-            record.currentRecord = records.take()
+        if record.handOverIfHolding(to: records, pending: { UInt32(rl_ck_epoch_record_pending($0)) }) {
             record.bumpEvent(Event.orphanedRecords.rawValue)
         }
     }
@@ -193,40 +175,19 @@ public final class CKEpochDomain: Reclaimer, @unchecked Sendable {
     }
 }
 
-/// A thread's ck-epoch state: the ck record it uses now (in the hot block, so that the
-/// participant reads it with one load) and the poll countdown (owner-only).
+/// A thread's ck-epoch state: the ck record it uses now and the poll countdown.
 @usableFromInline
-final class CKEpochRecord: ParticipantRecord, @unchecked Sendable {
-    // SAFETY: as ParticipantRecord; the ck record is used by the owner only (CKE-E1).
+final class CKEpochRecord: LibraryParticipantRecord, @unchecked Sendable {
+    // SAFETY: as LibraryParticipantRecord; the poll countdown is owner-only.
     /// SAFETY: records die with the domain's registry, inside the domain's deinit.
     @usableFromInline unowned(unsafe) let domain: CKEpochDomain
-    /// SAFETY: the hot block's first scheme word: the current ck record.
-    @usableFromInline let currentRecordSlot: UnsafeMutablePointer<UnsafeMutableRawPointer?>
-    let allocatorBit: UInt
     /// Owner-only.
     var retiresSincePoll = 0
 
     init(domain: CKEpochDomain) {
         self.domain = domain
-        allocatorBit = domain.allocator.kind == .system ? 1 : 0
-        let hot = HotHeader.allocate(schemeBytes: MemoryLayout<UnsafeMutableRawPointer?>.stride)
-        currentRecordSlot = hot.schemeArea.bindMemory(to: UnsafeMutableRawPointer?.self, capacity: 1)
-        currentRecordSlot.initialize(to: nil)
-        super.init(domain: domain, schemeID: CKEpochDomain.descriptor.id,
-                   hot: hot, eventCount: CKEpochDomain.Event.allCases.count)
-    }
-
-    /// Owner-only; nil until the first registration.
-    var ck: UnsafeMutableRawPointer? {
-        get { currentRecordSlot.pointee }
-        set { currentRecordSlot.pointee = newValue }
-    }
-
-    /// Owner-only, while registered.
-    @usableFromInline
-    var currentRecord: UnsafeMutableRawPointer {
-        get { currentRecordSlot.pointee.unsafelyUnwrapped }
-        set { currentRecordSlot.pointee = newValue }
+        super.init(domain: domain, schemeID: CKEpochDomain.descriptor.id, allocator: domain.allocator,
+                   eventCount: CKEpochDomain.Event.allCases.count)
     }
 
     /// Owner-only: ck_epoch_call, inside the guard; every `bagCapacity` retires the guard's

@@ -77,7 +77,6 @@ public final class CKHazardPointerDomain: Reclaimer, @unchecked Sendable {
     let global: UnsafeMutableRawPointer
     let registry = ParticipantRegistry()
     let records: LibraryRecordPool
-    let peakPending = Atomic<UInt64>(0)
 
     public init(configuration: ReclaimerConfiguration) {
         self.configuration = configuration
@@ -137,14 +136,7 @@ public final class CKHazardPointerDomain: Reclaimer, @unchecked Sendable {
         }
     }
 
-    public var statistics: ReclaimerStatistics {
-        var statistics = registry.statistics(freedOutside: 0, peakPending: 0, events: Event.allCases.map(\.name))
-        let pending = records.pendingNodes
-        statistics.freed = statistics.retired >= pending ? statistics.retired - pending : 0
-        statistics.peakPending = max(peakPending.load(ordering: .relaxed), pending)
-        statistics.counters.append(SchemeCounter("records", UInt64(records.recordCount)))
-        return statistics
-    }
+    public var statistics: ReclaimerStatistics { records.statistics(registry, events: Event.allCases.map(\.name)) }
 
     /// Per ck record: fewer than max(threshold, hazard pointers in all records) +
     /// `retiresPerGuard` nodes (the guard's end reclaims once the record holds the
@@ -157,24 +149,13 @@ public final class CKHazardPointerDomain: Reclaimer, @unchecked Sendable {
 
     // MARK: slow paths
 
-    func notePending() {
-        let pending = records.pendingNodes
-        var seen = peakPending.load(ordering: .relaxed)
-        while pending > seen {
-            // ORDERING: relaxed; a statistic.
-            let (exchanged, original) = peakPending.compareExchange(expected: seen, desired: pending, ordering: .relaxed)
-            if exchanged { return }
-            seen = original
-        }
-    }
-
     /// Deferred work at the outermost guard exit, after the slots were cleared: ck's
     /// threshold was reached.
     @usableFromInline
     @inline(never)
     func performDeferredWork(_ record: CKHazardPointerRecord) {
         record.hot.pendingWork = 0
-        notePending()
+        records.notePending()
         rl_ck_hp_reclaim(record.currentRecord)
         record.bumpEvent(Event.reclaims.rawValue)
         if records.mayHoldOrphans { collect() }
@@ -183,13 +164,11 @@ public final class CKHazardPointerDomain: Reclaimer, @unchecked Sendable {
     /// Owner, non-blocking: reclaims once; nodes still protected go to the domain with the
     /// record, and the participant continues on an empty one.
     func flush(_ record: CKHazardPointerRecord) {
-        notePending()
+        records.notePending()
         rl_ck_hp_reclaim(record.currentRecord)
         record.bumpEvent(Event.reclaims.rawValue)
         // Inside a guard the record's hazard pointers are in use: it stays.
-        if record.hot.guardDepth == 0 && rl_ck_hp_record_pending(record.currentRecord) > 0 {
-            records.give(record.currentRecord)
-            record.currentRecord = records.take()
+        if record.handOverIfHolding(to: records, pending: { UInt32(rl_ck_hp_record_pending($0)) }) {
             record.bumpEvent(Event.orphanedRecords.rawValue)
         }
     }
@@ -201,36 +180,14 @@ public final class CKHazardPointerDomain: Reclaimer, @unchecked Sendable {
     }
 }
 
-/// A thread's ck-hp state: the ck record it uses now (hazard pointers and pending stack),
-/// in the hot block so that the participant reads it with one load.
+/// A thread's ck-hp state: the ck record it uses now (hazard pointers and pending stack).
 @usableFromInline
-final class CKHazardPointerRecord: ParticipantRecord, @unchecked Sendable {
-    // SAFETY: as ParticipantRecord; the ck record's pending stack is the owner's only
+final class CKHazardPointerRecord: LibraryParticipantRecord, @unchecked Sendable {
+    // SAFETY: as LibraryParticipantRecord; the ck record's pending stack is the owner's only
     // (CKHP-E3); its hazard pointers are read by every reclaimer through ck.
-    /// SAFETY: the hot block's first scheme word: the current ck record.
-    @usableFromInline let currentRecordSlot: UnsafeMutablePointer<UnsafeMutableRawPointer?>
-    let allocatorBit: UInt
-
     init(domain: CKHazardPointerDomain) {
-        allocatorBit = domain.allocator.kind == .system ? 1 : 0
-        let hot = HotHeader.allocate(schemeBytes: MemoryLayout<UnsafeMutableRawPointer?>.stride)
-        currentRecordSlot = hot.schemeArea.bindMemory(to: UnsafeMutableRawPointer?.self, capacity: 1)
-        currentRecordSlot.initialize(to: nil)
-        super.init(domain: domain, schemeID: CKHazardPointerDomain.descriptor.id,
-                   hot: hot, eventCount: CKHazardPointerDomain.Event.allCases.count)
-    }
-
-    /// Owner-only; nil until the first registration.
-    var ck: UnsafeMutableRawPointer? {
-        get { currentRecordSlot.pointee }
-        set { currentRecordSlot.pointee = newValue }
-    }
-
-    /// Owner-only, while registered.
-    @usableFromInline
-    var currentRecord: UnsafeMutableRawPointer {
-        get { currentRecordSlot.pointee.unsafelyUnwrapped }
-        set { currentRecordSlot.pointee = newValue }
+        super.init(domain: domain, schemeID: CKHazardPointerDomain.descriptor.id, allocator: domain.allocator,
+                   eventCount: CKHazardPointerDomain.Event.allCases.count)
     }
 
     /// Owner-only: ck_hp_retire; at ck's threshold the guard's end reclaims.

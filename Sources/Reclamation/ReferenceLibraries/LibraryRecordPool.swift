@@ -14,6 +14,8 @@ import Synchronization
 /// Edges:
 ///   POOL-E1  a record changes hands only under `state`'s mutex, so a collector's ck calls
 ///            happen after the previous user's and before the next one's.
+///   POOL-E2  statistics read ck's pending counts relaxed (plain fields its owner writes):
+///            a moment old while the domain runs, exact once it is quiet.
 final class LibraryRecordPool: @unchecked Sendable {
     // SAFETY: every field of `State` is touched under its lock; `orphanCount` is an atomic
     // hint (relaxed), never trusted for ownership.
@@ -27,6 +29,8 @@ final class LibraryRecordPool: @unchecked Sendable {
     }
 
     let state = Locked<State>(State())
+    /// Largest `pendingNodes` seen at a reclamation attempt.
+    let peakPending = Atomic<UInt64>(0)
     /// Orphans in `state` (a hint for the fast "anything to collect?" test).
     private let orphanCount = Atomic<Int>(0)
     private let make: () -> UnsafeMutableRawPointer
@@ -89,4 +93,70 @@ final class LibraryRecordPool: @unchecked Sendable {
 
     /// Every record, for the domain's deinit (no participant is left).
     var allRecords: [UnsafeMutableRawPointer] { state.withLock { $0.all } }
+}
+
+extension LibraryRecordPool {
+    /// Records `pendingNodes` if it is the largest seen (statistics' peak).
+    func notePending() {
+        let pending = pendingNodes
+        var seen = peakPending.load(ordering: .relaxed)
+        while pending > seen {
+            // ORDERING: relaxed; a statistic.
+            let (exchanged, original) = peakPending.compareExchange(expected: seen, desired: pending, ordering: .relaxed)
+            if exchanged { return }
+            seen = original
+        }
+    }
+
+    /// The registry's counters with freed = retired − what ck still holds (ck counts its
+    /// own pending nodes; POOL-E2), the peak, and the number of records.
+    func statistics(_ registry: ParticipantRegistry, events: [String]) -> ReclaimerStatistics {
+        var statistics = registry.statistics(freedOutside: 0, peakPending: 0, events: events)
+        let pending = pendingNodes
+        statistics.freed = statistics.retired >= pending ? statistics.retired - pending : 0
+        statistics.peakPending = max(peakPending.load(ordering: .relaxed), pending)
+        statistics.counters.append(SchemeCounter("records", UInt64(recordCount)))
+        return statistics
+    }
+}
+
+/// A participant record of a C-library domain: which ck record its owner uses now (the
+/// hot block's first scheme word, so that a guard reads it with one load), and the
+/// allocator bit its retires pass to the C headers.
+@usableFromInline
+class LibraryParticipantRecord: ParticipantRecord, @unchecked Sendable {
+    // SAFETY: as ParticipantRecord; the current ck record is used by the owner only.
+    /// SAFETY: points into the hot block, which lives as long as the record.
+    @usableFromInline final let currentRecordSlot: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    final let allocatorBit: UInt
+
+    init(domain: AnyObject, schemeID: String, allocator: NodeAllocator, eventCount: Int) {
+        allocatorBit = allocator.kind == .system ? 1 : 0
+        let hot = HotHeader.allocate(schemeBytes: MemoryLayout<UnsafeMutableRawPointer?>.stride)
+        currentRecordSlot = hot.schemeArea.bindMemory(to: UnsafeMutableRawPointer?.self, capacity: 1)
+        currentRecordSlot.initialize(to: nil)
+        super.init(domain: domain, schemeID: schemeID, hot: hot, eventCount: eventCount)
+    }
+
+    /// Owner-only; nil until the first registration.
+    final var ck: UnsafeMutableRawPointer? {
+        get { currentRecordSlot.pointee }
+        set { currentRecordSlot.pointee = newValue }
+    }
+
+    /// Owner-only, while registered.
+    @usableFromInline
+    final var currentRecord: UnsafeMutableRawPointer {
+        get { currentRecordSlot.pointee.unsafelyUnwrapped }
+        set { currentRecordSlot.pointee = newValue }
+    }
+
+    /// Owner, outside its guards: hands a record that still holds nodes to `pool` and goes
+    /// on with an empty one. Returns whether it did.
+    final func handOverIfHolding(to pool: LibraryRecordPool, pending: (UnsafeMutableRawPointer) -> UInt32) -> Bool {
+        guard hot.guardDepth == 0, pending(currentRecord) > 0 else { return false }
+        pool.give(currentRecord)
+        currentRecord = pool.take()
+        return true
+    }
 }

@@ -61,19 +61,13 @@ public final class LiburcuMembDomain: Reclaimer, @unchecked Sendable {
     /// Nothing to do: liburcu's call_rcu thread frees on its own schedule.
     public func collect() {}
 
-    public func synchronize() {
-        ThreadParticipants.trapIfInsideGuard("synchronize()", scheme: Self.descriptor.id)
-        state.flavor.synchronize()
-    }
+    /// synchronize_rcu (liburcu takes a calling online qsbr thread offline meanwhile).
+    public func synchronize() { state.synchronize(scheme: Self.descriptor.id) }
 
     public func barrier() { drain() }
 
     /// rcu_barrier: every node retired before the call (call_rcu queued it at once) freed.
-    public func drain() {
-        ThreadParticipants.trapIfInsideGuard("drain()", scheme: Self.descriptor.id)
-        state.flavor.barrier()
-        state.notePending()
-    }
+    public func drain() { state.drain(scheme: Self.descriptor.id) }
 
     public var statistics: ReclaimerStatistics { state.statistics }
 

@@ -69,6 +69,20 @@ final class LiburcuState: @unchecked Sendable {
                                    events: [])
     }
 
+    /// synchronize_rcu of the flavor (liburcu takes a calling online qsbr thread offline
+    /// meanwhile); traps inside a guard.
+    func synchronize(scheme: String) {
+        ThreadParticipants.trapIfInsideGuard("synchronize()", scheme: scheme)
+        flavor.synchronize()
+    }
+
+    /// rcu_barrier: every node retired before the call (call_rcu queued it at once) freed.
+    func drain(scheme: String) {
+        ThreadParticipants.trapIfInsideGuard("drain()", scheme: scheme)
+        flavor.barrier()
+        notePending()
+    }
+
     func notePending() {
         let (retired, _) = registry.sumCounters()
         let freed = rl_counter_read(freed)
