@@ -7,7 +7,7 @@
 #   build + tests (debug)          6 min   see README
 #   build + tests (release)        6 min   (optimizer-only bugs: one was a miscompiled
 #                                           escaping pointer, one an elided malloc)
-#   instruction counts             8 min   callgrind vs results/benchmarks/instructions.csv,
+#   instruction counts            10 min   callgrind vs results/benchmarks/instructions.csv,
 #                                           then the self-test (a copy without one
 #                                           @inlinable must fail)
 #   ASan build + tests (system)    6 min   } the sanitizer runs: 13 min together
@@ -35,7 +35,7 @@ stage "tests" 360 swift test
 if [ "${1:-}" = "--quick" ]; then exit 0; fi
 
 stage "tests (release build)" 360 swift test -c release
-stage "instruction counts" 480 bash -c "bash scripts/instruction-check.sh && bash scripts/instruction-check.sh --self-test"
+stage "instruction counts" 600 bash -c "bash scripts/instruction-check.sh && bash scripts/instruction-check.sh --self-test"
 
 export RECLAIMBENCH_ALLOCATOR=system SWIFT_BACKTRACE=enable=no
 stage "tests under AddressSanitizer" 360 env ASAN_OPTIONS=detect_leaks=0 \

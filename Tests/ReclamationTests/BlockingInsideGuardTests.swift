@@ -1,5 +1,18 @@
+import Foundation
 import Reclamation
 import Testing
+
+/// In an exit test's child: exits with success after `seconds` unless the process ended
+/// first. A scheme that misses the guard waits for its own section forever; this turns
+/// that hang into a clean exit 0, which `processExitsWith: .failure` reports as a failure.
+/// It can only make a test fail, never pass.
+func exitSuccessfullyIfStillRunning(after seconds: Double) {
+    let watchdog = Thread {
+        Thread.sleep(forTimeInterval: seconds)
+        exit(0)
+    }
+    watchdog.start()
+}
 
 /// Blocking calls inside a guard trap with a message that says why (exit tests: each runs
 /// in a child process).
@@ -34,6 +47,55 @@ struct BlockingInsideGuardTests {
             let participant = hazards.register(slots: 1)
             participant.withGuard { _ in epochs.synchronize() }
         }
+    }
+
+    /// The C libraries whose guard keeps no depth of its own (ck-epoch reads ck's `active`,
+    /// urcu-memb liburcu's nesting count) still trap, nested guards included, and return
+    /// once the outermost guard ended.
+    // A scheme that failed to see the guard would wait for its own section: the watchdog
+    // turns that hang into a failure (shown with a mutant that read the unused depth).
+    @Test("ck-epoch.synchronize() inside a (nested) guard traps")
+    func ckEpochSynchronizeInsideGuard() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            exitSuccessfullyIfStillRunning(after: 20)
+            let domain = CKEpochDomain(configuration: .testing)
+            let participant = domain.register(slots: 1)
+            participant.withGuard { _ in
+                participant.withGuard { _ in }
+                domain.synchronize()  // still inside the outer guard
+            }
+        }
+        let message = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(message.contains("called inside a guard of a 'ck-epoch' domain"), "stderr: \(message)")
+    }
+
+    @Test("urcu-memb.drain() inside a guard traps")
+    func liburcuMembDrainInsideGuard() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            exitSuccessfullyIfStillRunning(after: 20)
+            let domain = LiburcuMembDomain(configuration: .testing)
+            let participant = domain.register(slots: 1)
+            participant.withGuard { _ in domain.drain() }
+        }
+        let message = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(message.contains("called inside a guard of a 'urcu-memb' domain"), "stderr: \(message)")
+    }
+
+    @Test("after nested guards end, ck-epoch and urcu-memb block and return")
+    func libraryNestingEnds() {
+        let epochs = CKEpochDomain(configuration: .testing)
+        let memb = LiburcuMembDomain(configuration: .testing)
+        do {
+            let a = epochs.register(slots: 1)
+            let b = memb.register(slots: 1)
+            a.withGuard { _ in a.withGuard { _ in } }
+            b.withGuard { _ in b.withGuard { _ in } }
+        }
+        epochs.synchronize()
+        memb.synchronize()
+        epochs.drain()
+        memb.drain()
+        #expect(epochs.statistics.retired == 0 && memb.statistics.retired == 0)
     }
 
     @Test("outside a guard the same calls return")

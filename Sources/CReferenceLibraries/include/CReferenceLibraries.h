@@ -84,8 +84,14 @@ static inline void rl_ck_epoch_begin(void *_Nonnull record) {
     ck_epoch_begin((ck_epoch_record_t *)record, NULL);
 }
 
-static inline void rl_ck_epoch_end(void *_Nonnull record) {
-    (void)ck_epoch_end((ck_epoch_record_t *)record, NULL);
+/// Ends a section; true when it was the outermost (ck keeps the nesting in `active`).
+static inline bool rl_ck_epoch_end(void *_Nonnull record) {
+    return ck_epoch_end((ck_epoch_record_t *)record, NULL);
+}
+
+/// ck's nesting count of a record's sections (0: outside every section).
+static inline unsigned rl_ck_epoch_record_active(void *_Nonnull record) {
+    return ck_pr_load_uint(&((ck_epoch_record_t *)record)->active);
 }
 
 /// Writes the header and defers the node with ck_epoch_call (owner thread only).
@@ -216,6 +222,9 @@ void rl_urcu_qsbr_barrier(void);
 
 static inline void rl_urcu_memb_read_lock(void) { urcu_memb_read_lock(); }
 static inline void rl_urcu_memb_read_unlock(void) { urcu_memb_read_unlock(); }
+/// Nonzero while the calling thread is in a memb read-side section (liburcu's nesting
+/// count; per thread, whatever the domain).
+static inline int rl_urcu_memb_read_ongoing(void) { return urcu_memb_read_ongoing(); }
 
 static inline void rl_urcu_memb_retire(void *_Nonnull node, rl_deleter_function _Nullable function,
                                        uintptr_t argument, uint64_t *_Nonnull freed) {

@@ -169,7 +169,7 @@ public final class CKEpochDomain: Reclaimer, @unchecked Sendable {
     }
 
     func unregister(_ record: CKEpochRecord) {
-        precondition(record.hot.guardDepth == 0, "ck-epoch: a participant left inside its own guard")
+        precondition(!record.isInsideGuard(), "ck-epoch: a participant left inside its own guard")
         flush(record)
         registry.leave(record)
     }
@@ -189,6 +189,9 @@ final class CKEpochRecord: LibraryParticipantRecord, @unchecked Sendable {
         super.init(domain: domain, schemeID: CKEpochDomain.descriptor.id, allocator: domain.allocator,
                    eventCount: CKEpochDomain.Event.allCases.count)
     }
+
+    /// ck's own nesting count of the current record's sections.
+    override func isInsideGuard() -> Bool { ck.map { rl_ck_epoch_record_active($0) > 0 } ?? false }
 
     /// Owner-only: ck_epoch_call, inside the guard; every `bagCapacity` retires the guard's
     /// end polls.
@@ -216,23 +219,18 @@ public struct CKEpochParticipant: ReclaimerParticipant, ~Copyable {
         currentRecord = record.currentRecordSlot
     }
 
-    /// The outermost guard is a ck section (ck_epoch_begin / ck_epoch_end); a poll a retire
-    /// asked for runs after it ends.
+    /// Every guard is a ck section (ck_epoch_begin / ck_epoch_end): ck keeps the nesting in
+    /// the record's `active` word, so the guard keeps no depth of its own (the record's
+    /// `isInsideGuard` reads ck's); a poll a retire asked for runs after the outermost ends.
     @inlinable
     public func withGuard<Result, Failure: Error>(
         _ body: (borrowing ReadSectionGuard<CKEpochDomain>) throws(Failure) -> Result
     ) throws(Failure) -> Result {
-        let depth = hot.guardDepth
-        // The record cannot change inside a guard (only flush and leaving swap it).
+        // The record cannot change inside a guard (only flush and leaving swap it, outside).
         let ck = currentRecord.pointee.unsafelyUnwrapped
-        if depth == 0 { rl_ck_epoch_begin(ck) }
-        hot.guardDepth = depth &+ 1
+        rl_ck_epoch_begin(ck)
         defer {
-            hot.guardDepth = depth
-            if depth == 0 {
-                rl_ck_epoch_end(ck)
-                if hot.pendingWork != 0 { domain.performDeferredWork(record) }
-            }
+            if rl_ck_epoch_end(ck) && hot.pendingWork != 0 { domain.performDeferredWork(record) }
         }
         return try body(ReadSectionGuard(record: record))
     }

@@ -154,7 +154,7 @@ class LibraryParticipantRecord: ParticipantRecord, @unchecked Sendable {
     /// Owner, outside its guards: hands a record that still holds nodes to `pool` and goes
     /// on with an empty one. Returns whether it did.
     final func handOverIfHolding(to pool: LibraryRecordPool, pending: (UnsafeMutableRawPointer) -> UInt32) -> Bool {
-        guard hot.guardDepth == 0, pending(currentRecord) > 0 else { return false }
+        guard !isInsideGuard(), pending(currentRecord) > 0 else { return false }
         pool.give(currentRecord)
         currentRecord = pool.take()
         return true

@@ -80,26 +80,20 @@ public struct LiburcuMembParticipant: ReclaimerParticipant, ~Copyable {
     public typealias Domain = LiburcuMembDomain
     @usableFromInline let domain: LiburcuMembDomain
     @usableFromInline let record: LiburcuRecord
-    @usableFromInline let hot: HotHeader
 
     init(domain: LiburcuMembDomain, record: LiburcuRecord) {
         self.domain = domain
         self.record = record
-        hot = record.hot
     }
 
-    /// The outermost guard is a liburcu read-side section.
+    /// Every guard is a liburcu read-side section: liburcu keeps the nesting (its reader
+    /// counter's nest bits), so the guard keeps no depth of its own.
     @inlinable
     public func withGuard<Result, Failure: Error>(
         _ body: (borrowing ReadSectionGuard<LiburcuMembDomain>) throws(Failure) -> Result
     ) throws(Failure) -> Result {
-        let depth = hot.guardDepth
-        if depth == 0 { rl_urcu_memb_read_lock() }
-        hot.guardDepth = depth &+ 1
-        defer {
-            hot.guardDepth = depth
-            if depth == 0 { rl_urcu_memb_read_unlock() }
-        }
+        rl_urcu_memb_read_lock()
+        defer { rl_urcu_memb_read_unlock() }
         return try body(ReadSectionGuard(record: record))
     }
 

@@ -105,6 +105,12 @@ final class LiburcuRecord: ParticipantRecord, @unchecked Sendable {
         super.init(domain: domain, schemeID: schemeID, hot: HotHeader.allocate(schemeBytes: 0), eventCount: 0)
     }
 
+    /// memb: liburcu's own nesting count (per thread: a section of any memb domain counts);
+    /// qsbr: the guard's depth (its read side keeps no state).
+    override func isInsideGuard() -> Bool {
+        state.flavor == .memb ? rl_urcu_memb_read_ongoing() != 0 : super.isInsideGuard()
+    }
+
     /// Owner-only: writes the header and hands the node to call_rcu (liburcu queues it on
     /// its call_rcu thread, which waits a grace period per batch and runs the callbacks).
     @usableFromInline
@@ -126,7 +132,10 @@ extension LiburcuState {
     }
 
     func unregister(_ record: LiburcuRecord, scheme: String) {
-        precondition(record.hot.guardDepth == 0, "\(scheme): a participant left inside its own guard")
+        // memb: liburcu cannot tell this domain's sections from another memb domain's, so a
+        // participant may leave inside another's guard; qsbr checks its own depth.
+        precondition(record.state.flavor == .memb || !record.isInsideGuard(),
+                     "\(scheme): a participant left inside its own guard")
         flavor.unregister()
         registry.leave(record)
     }

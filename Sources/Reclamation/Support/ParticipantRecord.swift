@@ -62,6 +62,12 @@ class ParticipantRecord: @unchecked Sendable {
         fatalError("\(schemeID): this record does not take retired nodes")
     }
 
+    /// Whether the owner is inside a guard of this record's domain, for the checks on slow
+    /// paths (a blocking call inside a guard, leaving inside one). The guard depth, unless
+    /// the scheme's library keeps the nesting itself (ck_epoch's `active`, liburcu memb's
+    /// nesting count) and the guard does not duplicate it.
+    func isInsideGuard() -> Bool { hot.guardDepth > 0 }
+
     /// Owner-only: adds to a single-writer counter.
     @inlinable
     final func bump(_ counter: borrowing Atomic<UInt64>, by amount: UInt64 = 1) {

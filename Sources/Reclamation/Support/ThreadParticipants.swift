@@ -41,7 +41,7 @@ enum ThreadParticipants {
     /// block, and a grace period could wait for the caller itself.
     static func trapIfInsideGuard(_ operation: String, scheme: String) {
         forEach { record in
-            if record.hot.guardDepth > 0 {
+            if record.isInsideGuard() {
                 fatalError("""
                     \(scheme).\(operation) called inside a guard of a '\(record.schemeID)' domain: it may block, and a \
                     grace period would wait for the caller itself. Leave the guard (end withGuard) first.
