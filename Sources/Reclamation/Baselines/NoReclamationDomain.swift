@@ -37,12 +37,14 @@ public final class NoReclamationDomain: Reclaimer, @unchecked Sendable {
 
     @inlinable
     public static var capabilities: ReclaimerCapabilities { [.optimisticTraversal] }
+    @inlinable
+    public static var nodeHeaderBytes: Int { 0 }
 
     public static let descriptor = SchemeDescriptor(
         id: "none", family: .baseline,
         summary: "never frees during a run: the read-speed ceiling",
         reference: "smr-benchmark nr (Wen et al., PPoPP 2018)",
-        capabilities: capabilities, nodeHeaderBytes: 0
+        capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes
     )
 
     public let configuration: ReclaimerConfiguration

@@ -55,12 +55,14 @@ public final class EpochDomain: Reclaimer, @unchecked Sendable {
 
     @inlinable
     public static var capabilities: ReclaimerCapabilities { [.blockingSynchronize, .optimisticTraversal] }
+    @inlinable
+    public static var nodeHeaderBytes: Int { 0 }
 
     public static let descriptor = SchemeDescriptor(
         id: "ebr", family: .epochs,
         summary: "64-bit global epoch, pinned threads publish it; bags freed two epochs after sealing",
         reference: "Fraser 2004; crossbeam-epoch; Brown (DEBRA) PODC 2015",
-        capabilities: capabilities, nodeHeaderBytes: 0
+        capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes
     )
 
     enum Event: Int, CaseIterable {

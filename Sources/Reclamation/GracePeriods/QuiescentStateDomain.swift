@@ -48,12 +48,14 @@ public final class QuiescentStateDomain: Reclaimer, @unchecked Sendable {
 
     @inlinable
     public static var capabilities: ReclaimerCapabilities { [.needsQuiescentStates, .blockingSynchronize, .optimisticTraversal] }
+    @inlinable
+    public static var nodeHeaderBytes: Int { 0 }
 
     public static let descriptor = SchemeDescriptor(
         id: "qsbr", family: .gracePeriods,
         summary: "threads announce quiescent states between operations; free read side; bags wait a grace period",
         reference: "McKenney & Slingwine 1998; Desnoyers et al., IEEE TPDS 2012 (liburcu qsbr)",
-        capabilities: capabilities, nodeHeaderBytes: 0
+        capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes
     )
 
     enum Event: Int, CaseIterable {

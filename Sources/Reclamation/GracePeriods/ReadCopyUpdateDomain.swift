@@ -49,12 +49,14 @@ public final class ReadCopyUpdateDomain: Reclaimer, @unchecked Sendable {
 
     @inlinable
     public static var capabilities: ReclaimerCapabilities { [.blockingSynchronize, .optimisticTraversal] }
+    @inlinable
+    public static var nodeHeaderBytes: Int { 0 }
 
     public static let descriptor = SchemeDescriptor(
         id: "rcu", family: .gracePeriods,
         summary: "compiler-barrier read side, membarrier writer; call_rcu reclaimer thread, writers help past a backlog bound",
         reference: "Desnoyers et al., IEEE TPDS 2012 (liburcu memb + call_rcu)",
-        capabilities: capabilities, nodeHeaderBytes: 0, helperThreads: 1
+        capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes, helperThreads: 1
     )
 
     enum Event: Int, CaseIterable {

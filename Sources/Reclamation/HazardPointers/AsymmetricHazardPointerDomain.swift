@@ -64,13 +64,15 @@ public final class AsymmetricHazardPointerDomain: Reclaimer {
 
     @inlinable
     public static var capabilities: ReclaimerCapabilities { [.boundedGarbage, .crossThreadRelease, .blockingSynchronize] }
+    @inlinable
+    public static var nodeHeaderBytes: Int { 0 }
 
     public static let descriptor = SchemeDescriptor(
         id: "hp-asym", family: .hazardPointers,
         summary: "hp with an asymmetric fence: publish + compiler barrier + re-validate; membarrier in the scanner",
         reference: "Michael 2004; folly hazptr asymmetric fence (Dice, Herlihy, Kogan 2016 "
             + "'Fast non-intrusive memory reclamation for highly-concurrent data structures')",
-        capabilities: capabilities, nodeHeaderBytes: 0
+        capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes
     )
 
     /// hp's domain, fenced with membarrier: records, retire lists, hand-off records, scans.

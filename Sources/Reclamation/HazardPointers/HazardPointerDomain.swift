@@ -59,12 +59,14 @@ public final class HazardPointerDomain: Reclaimer, @unchecked Sendable {
 
     @inlinable
     public static var capabilities: ReclaimerCapabilities { [.boundedGarbage, .crossThreadRelease, .blockingSynchronize] }
+    @inlinable
+    public static var nodeHeaderBytes: Int { 0 }
 
     public static let descriptor = SchemeDescriptor(
         id: "hp", family: .hazardPointers,
         summary: "per-thread slots, publish + fence + re-validate; retire lists scanned against a sorted snapshot",
         reference: "Michael 2004, IEEE TPDS 15(6)",
-        capabilities: capabilities, nodeHeaderBytes: 0
+        capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes
     )
 
     /// Faults planted on purpose, so that tests can show a check fails. Off in every real run.

@@ -83,6 +83,8 @@ public final class PerCPUHazardPointerDomainOf<Variant: PerCPUHazardVariant>: Re
 
     @inlinable
     public static var capabilities: ReclaimerCapabilities { [.boundedGarbage, .crossThreadRelease, .blockingSynchronize] }
+    @inlinable
+    public static var nodeHeaderBytes: Int { 0 }
 
     public static var descriptor: SchemeDescriptor {
         SchemeDescriptor(
@@ -91,7 +93,7 @@ public final class PerCPUHazardPointerDomainOf<Variant: PerCPUHazardVariant>: Re
                 ? "planted: a hand-off released through the per-CPU slot it was taken in"
                 : "4 per-CPU slots claimed by CAS (CPU number a hint), K backup slots, explicit demote; Michael's retire lists",
             reference: "Desnoyers, Linux hazptr RFC v5 (2026); McKenney, hazptrtorture; Michael 2004",
-            capabilities: capabilities, nodeHeaderBytes: 0)
+            capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes)
     }
 
     public var configuration: ReclaimerConfiguration { core.configuration }

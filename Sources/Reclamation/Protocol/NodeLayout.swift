@@ -28,7 +28,7 @@ public struct NodeLayout: Hashable, Sendable {
     /// Bytes asked of the allocator: header + payload, rounded to 16 (the node alignment).
     @inlinable
     public func allocationBytes<R: Reclaimer>(_ scheme: R.Type) -> Int {
-        (R.descriptor.nodeHeaderBytes + payloadBytes(scheme) + 15) & ~15
+        (R.nodeHeaderBytes + payloadBytes(scheme) + 15) & ~15
     }
 
     /// The `index`th link of `node`.

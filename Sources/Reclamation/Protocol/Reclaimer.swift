@@ -50,6 +50,11 @@ public protocol Reclaimer: AnyObject, Sendable {
     /// tests of it), and the same value as `descriptor.capabilities`.
     static var capabilities: ReclaimerCapabilities { get }
 
+    /// Bytes the scheme puts before every node's payload: a literal in each scheme, the
+    /// same value as `descriptor.nodeHeaderBytes`. Allocation and free read this one, so
+    /// that they never copy the descriptor (its strings cost a retain and a release each).
+    static var nodeHeaderBytes: Int { get }
+
     /// A new domain. Fails only for schemes that need something the system may refuse
     /// (membarrier registration, say); their error says what.
     init(configuration: ReclaimerConfiguration) throws
@@ -205,6 +210,11 @@ extension Reclaimer where HandOff == UnsupportedHandOff {
 }
 
 extension Reclaimer {
+    /// A scheme written outside the package may leave this out: it reads the descriptor
+    /// (correct, but a copy of it per allocation).
+    @inlinable
+    public static var nodeHeaderBytes: Int { descriptor.nodeHeaderBytes }
+
     /// A whole grace period covers any one node.
     public func synchronize(waitingFor node: UnsafeMutableRawPointer) { synchronize() }
 }

@@ -48,12 +48,14 @@ public final class ReferenceCountedDomain: Reclaimer, @unchecked Sendable {
 
     @inlinable
     public static var capabilities: ReclaimerCapabilities { [.automatic, .crossThreadRelease] }
+    @inlinable
+    public static var nodeHeaderBytes: Int { ReferenceCountedNode.headerBytes }
 
     public static let descriptor = SchemeDescriptor(
         id: "rc", family: .referenceCounting,
         summary: "split counts: 16-bit local count in the link word, links and refs in the node; nodes free themselves",
         reference: "Vyukov (differential RC); Williams, C++ Concurrency in Action §7.2.4; folly AtomicSharedPtr",
-        capabilities: capabilities, nodeHeaderBytes: ReferenceCountedNode.headerBytes
+        capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes
     )
 
     enum Event: Int, CaseIterable {

@@ -34,13 +34,15 @@ public final class SwiftARCDomain: Reclaimer, @unchecked Sendable {
 
     @inlinable
     public static var capabilities: ReclaimerCapabilities { [.automatic, .crossThreadRelease] }
+    @inlinable
+    public static var nodeHeaderBytes: Int { SwiftARCNode.payloadOffset }
 
     public static let descriptor = SchemeDescriptor(
         id: "arc", family: .referenceCounting,
         summary: "Swift class nodes behind swift-atomics ManagedAtomic strong references (the default)",
         reference: "Swift ARC; swift-atomics AtomicReference",
         capabilities: capabilities,
-        nodeHeaderBytes: SwiftARCNode.payloadOffset,  // checked against ManagedBuffer by a test
+        nodeHeaderBytes: nodeHeaderBytes,  // checked against ManagedBuffer by a test
         linkOverheadBytes: SwiftARCLink.boxBytes,
         deleterMayKeepNode: false,
         unsupportedStructures: [

@@ -45,12 +45,14 @@ public final class CKEpochDomain: Reclaimer, @unchecked Sendable {
 
     @inlinable
     public static var capabilities: ReclaimerCapabilities { [.blockingSynchronize, .optimisticTraversal] }
+    @inlinable
+    public static var nodeHeaderBytes: Int { Int(RL_CK_EPOCH_HEADER_BYTES) }
 
     public static let descriptor = SchemeDescriptor(
         id: "ck-epoch", family: .epochs,
         summary: "Concurrency Kit's ck_epoch: begin/end sections, ck_epoch_call, ck_epoch_poll every bag of retires",
         reference: "Al Bahra, Concurrency Kit ck_epoch (C library; the reference for ebr)",
-        capabilities: capabilities, nodeHeaderBytes: Int(RL_CK_EPOCH_HEADER_BYTES),
+        capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes,
         library: "Concurrency Kit (libck)"
     )
 
@@ -100,7 +102,7 @@ public final class CKEpochDomain: Reclaimer, @unchecked Sendable {
     }
 
     public func deallocate(_ node: UnsafeMutableRawPointer, _ layout: NodeLayout) {
-        allocator.free(node - Self.descriptor.nodeHeaderBytes, bytes: layout.allocationBytes(Self.self))
+        allocator.free(node - Self.nodeHeaderBytes, bytes: layout.allocationBytes(Self.self))
     }
 
     /// Polls every orphaned record (non-blocking).

@@ -49,12 +49,14 @@ public final class CKHazardPointerDomain: Reclaimer, @unchecked Sendable {
 
     @inlinable
     public static var capabilities: ReclaimerCapabilities { [.boundedGarbage] }
+    @inlinable
+    public static var nodeHeaderBytes: Int { Int(RL_CK_HP_HEADER_BYTES) }
 
     public static let descriptor = SchemeDescriptor(
         id: "ck-hp", family: .hazardPointers,
         summary: "Concurrency Kit's ck_hp: set + fence + validate, ck_hp_retire, ck_hp_reclaim at ck's threshold",
         reference: "Al Bahra, Concurrency Kit ck_hp (C library; the reference for hp); Michael 2004",
-        capabilities: capabilities, nodeHeaderBytes: Int(RL_CK_HP_HEADER_BYTES),
+        capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes,
         library: "Concurrency Kit (libck)"
     )
 
@@ -107,7 +109,7 @@ public final class CKHazardPointerDomain: Reclaimer, @unchecked Sendable {
     }
 
     public func deallocate(_ node: UnsafeMutableRawPointer, _ layout: NodeLayout) {
-        allocator.free(node - Self.descriptor.nodeHeaderBytes, bytes: layout.allocationBytes(Self.self))
+        allocator.free(node - Self.nodeHeaderBytes, bytes: layout.allocationBytes(Self.self))
     }
 
     /// Reclaims once in every orphaned record (non-blocking).

@@ -23,12 +23,14 @@ public final class LiburcuMembDomain: Reclaimer, @unchecked Sendable {
 
     @inlinable
     public static var capabilities: ReclaimerCapabilities { [.blockingSynchronize, .optimisticTraversal] }
+    @inlinable
+    public static var nodeHeaderBytes: Int { Int(RL_URCU_HEADER_BYTES) }
 
     public static let descriptor = SchemeDescriptor(
         id: "urcu-memb", family: .gracePeriods,
         summary: "liburcu memb: counter snapshot + compiler barrier on read, membarrier in synchronize, call_rcu worker",
         reference: "Desnoyers et al., IEEE TPDS 2012: liburcu memb + call_rcu (C library; the reference for rcu)",
-        capabilities: capabilities, nodeHeaderBytes: Int(RL_URCU_HEADER_BYTES), helperThreads: 1,
+        capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes, helperThreads: 1,
         library: "liburcu"
     )
 
@@ -55,7 +57,7 @@ public final class LiburcuMembDomain: Reclaimer, @unchecked Sendable {
     }
 
     public func deallocate(_ node: UnsafeMutableRawPointer, _ layout: NodeLayout) {
-        allocator.free(node - Self.descriptor.nodeHeaderBytes, bytes: layout.allocationBytes(Self.self))
+        allocator.free(node - Self.nodeHeaderBytes, bytes: layout.allocationBytes(Self.self))
     }
 
     /// Nothing to do: liburcu's call_rcu thread frees on its own schedule.

@@ -41,12 +41,14 @@ public final class LiburcuQSBRDomain: Reclaimer, @unchecked Sendable {
 
     @inlinable
     public static var capabilities: ReclaimerCapabilities { [.needsQuiescentStates, .blockingSynchronize, .optimisticTraversal] }
+    @inlinable
+    public static var nodeHeaderBytes: Int { Int(RL_URCU_HEADER_BYTES) }
 
     public static let descriptor = SchemeDescriptor(
         id: "urcu-qsbr", family: .gracePeriods,
         summary: "liburcu qsbr: free read side, quiescent states between operations, call_rcu on liburcu's worker thread",
         reference: "Desnoyers et al., IEEE TPDS 2012: liburcu qsbr + call_rcu (C library; the reference for qsbr)",
-        capabilities: capabilities, nodeHeaderBytes: Int(RL_URCU_HEADER_BYTES), helperThreads: 1,
+        capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes, helperThreads: 1,
         library: "liburcu"
     )
 
@@ -70,7 +72,7 @@ public final class LiburcuQSBRDomain: Reclaimer, @unchecked Sendable {
     }
 
     public func deallocate(_ node: UnsafeMutableRawPointer, _ layout: NodeLayout) {
-        allocator.free(node - Self.descriptor.nodeHeaderBytes, bytes: layout.allocationBytes(Self.self))
+        allocator.free(node - Self.nodeHeaderBytes, bytes: layout.allocationBytes(Self.self))
     }
 
     /// Nothing to do: liburcu's call_rcu thread frees on its own schedule.

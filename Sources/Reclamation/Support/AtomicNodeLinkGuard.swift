@@ -27,7 +27,7 @@ extension Reclaimer where Link == AtomicNodeLink {
     /// Allocation shared by the schemes without a node header: links initialized null.
     @usableFromInline
     func allocatePlainNode(_ layout: NodeLayout, allocator: NodeAllocator) -> UnsafeMutableRawPointer {
-        let node = allocator.allocate(bytes: layout.allocationBytes(Self.self)) + Self.descriptor.nodeHeaderBytes
+        let node = allocator.allocate(bytes: layout.allocationBytes(Self.self)) + Self.nodeHeaderBytes
         let links = node.bindMemory(to: AtomicNodeLink.self, capacity: layout.linkCount)
         for index in 0..<layout.linkCount { (links + index).initialize(to: AtomicNodeLink(.null)) }
         return node

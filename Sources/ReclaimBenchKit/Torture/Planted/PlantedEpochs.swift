@@ -17,10 +17,12 @@ public final class PlantedEpochDomain: Reclaimer, @unchecked Sendable {
     public typealias Guard = PlantedEpochGuard
 
     public static var capabilities: ReclaimerCapabilities { [.optimisticTraversal] }
+    @inlinable
+    public static var nodeHeaderBytes: Int { 0 }
     public static var descriptor: SchemeDescriptor {
         SchemeDescriptor(id: PlantedScheme.ebrAdvancesPastPinned.rawValue, family: .epochs,
                          summary: "planted: \(PlantedScheme.ebrAdvancesPastPinned.summary)", reference: "ReclaimBench torture",
-                         capabilities: capabilities, nodeHeaderBytes: 0)
+                         capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes)
     }
 
     public let configuration: ReclaimerConfiguration

@@ -14,10 +14,12 @@ public final class PlantedFreesOnRetireDomain: Reclaimer, @unchecked Sendable {
     public typealias Guard = PlantedFreesOnRetireGuard
 
     public static var capabilities: ReclaimerCapabilities { [] }
+    @inlinable
+    public static var nodeHeaderBytes: Int { 0 }
     public static var descriptor: SchemeDescriptor {
         SchemeDescriptor(id: PlantedScheme.freesOnRetire.rawValue, family: .baseline,
                          summary: "planted: retire frees at once", reference: "ReclaimBench torture",
-                         capabilities: capabilities, nodeHeaderBytes: 0)
+                         capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes)
     }
 
     public let configuration: ReclaimerConfiguration

@@ -32,9 +32,11 @@ public final class PlantedHazardPointerDomain<Fault: PlantedHazardFault>: Reclai
     public typealias HandOff = PlantedHazardHandOff<Fault>
 
     public static var capabilities: ReclaimerCapabilities { [.crossThreadRelease] }
+    @inlinable
+    public static var nodeHeaderBytes: Int { 0 }
     public static var descriptor: SchemeDescriptor {
         SchemeDescriptor(id: Fault.scheme.rawValue, family: .hazardPointers, summary: "planted: \(Fault.scheme.summary)",
-                         reference: "ReclaimBench torture", capabilities: capabilities, nodeHeaderBytes: 0)
+                         reference: "ReclaimBench torture", capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes)
     }
 
     static var scanThreshold: Int { 16 }
