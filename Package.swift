@@ -97,7 +97,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReclaimBenchKitTests",
-            dependencies: ["Reclamation", "LockFreeStructures", "ReclaimBenchKit"],
+            dependencies: ["Reclamation", "LockFreeStructures", "ReclaimBenchKit", "CReferenceLibraries"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -169,6 +169,7 @@ static inline __attribute__((always_inline)) void reader_loop(worker *w, const i
     sampler_init(&timing, state);
     const uint64_t slots = cell->spec.slots;
     const unsigned interval = cell->spec.quiescent_state_interval;
+    const unsigned work = cell->spec.read_work;
     unsigned countdown = interval;
     uint64_t checksum = 0, reads = 0;
     for (;;) {
@@ -179,11 +180,12 @@ static inline __attribute__((always_inline)) void reader_loop(worker *w, const i
             void *_Atomic *slot = &cell->table[((splitmix_next(&state) >> 32) * slots) >> 32];
             if (sampler_due(&timing)) {
                 uint64_t start = now_ns();
-                checksum += read_slot(w, slot, scheme);
+                uint64_t value = read_slot(w, slot, scheme);
                 uint64_t elapsed = now_ns() - start;
+                checksum += rl_read_work(value, work);
                 if (measuring && w->sample_count < w->sample_capacity) w->samples[w->sample_count++] = elapsed;
             } else {
-                checksum += read_slot(w, slot, scheme);
+                checksum += rl_read_work(read_slot(w, slot, scheme), work);
             }
             if (scheme == RL_C_URCU_QSBR && --countdown == 0) {
                 countdown = interval;

@@ -306,6 +306,8 @@ extension ReclaimBench {
         var readPercent: String?
         @Option(name: .customLong("key-range"), help: "Hash-map keys 0..<N, prefilled to half (default 16384).")
         var keyRange: Int?
+        @Option(name: .customLong("read-work"), help: "Comma-separated rounds of work on each read's value after its guard, in the read-mostly slot-table cells of both harnesses (0–1000; a round is a dependent xor-shift and multiply, ~1.3 ns here). Default 0; calibration: 0, and 4 beside the paced-writer cells.")
+        var readWork: String?
         @Option(help: "Seconds of measured window per cell (default: quick 0.5, full 1).")
         var duration: Double?
         @Option(help: "Repetitions, the outermost loop (default: quick 1, full 5).")
@@ -337,6 +339,7 @@ extension ReclaimBench {
             arguments.shard = shard
             arguments.memoryCapMegabytes = memoryCap
             arguments.harness = harness
+            arguments.readWork = readWork
             let options: RunOptions
             do { options = try RunOptions(arguments) } catch { throw fail(error) }
             rs_install_interrupt_handlers()

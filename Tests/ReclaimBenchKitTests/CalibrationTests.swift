@@ -1,3 +1,4 @@
+import CReferenceLibraries
 import Foundation
 import LockFreeStructures
 import Reclamation
@@ -66,10 +67,47 @@ struct CalibrationTests {
         }
     }
 
+    @Test("read work: calibration's paced-writer cells again at 4 rounds in both harnesses; --read-work sets it on the read-mostly slot-table cells only; a bad value is a usage error")
+    func readWorkPlan() throws {
+        let calibration = try Matrix.plan(options { $0.preset = "calibration" })
+        let worked = calibration.cells.filter { $0.readWork > 0 }
+        #expect(Set(worked.map(\.readWork)) == [Matrix.calibrationReadWork])
+        #expect(Set(worked.map(\.harness)) == [.swift, .c] && worked.allSatisfy { $0.writer == .paced && $0.structure == .slotTable })
+        #expect(calibration.cells.contains { $0.readWork == 0 && $0.writer == .paced && $0.harness == .c })
+        for group in Set(calibration.cells.map(\.group)) {
+            #expect(Set(calibration.cells.filter { $0.group == group }.map(\.readWork)).count == 1, "a group never mixes read work")
+        }
+        let quick = try Matrix.plan(options { $0.readWork = "0,8" })
+        let slotReadMostly = quick.cells.filter { $0.structure == .slotTable && $0.workload == .readMostly }
+        #expect(Set(slotReadMostly.map(\.readWork)) == [0, 8])
+        #expect(quick.cells.filter { !($0.structure == .slotTable && $0.workload == .readMostly) }.allSatisfy { $0.readWork == 0 })
+        for bad in ["-1", "1001", "x", "4,"] {
+            do {
+                _ = try options { $0.readWork = bad }
+                Issue.record("--read-work \(bad) was accepted")
+            } catch let error as RunnerError {
+                #expect(error.code == .usage && error.message.contains("--read-work") && error.message.contains("0–1000"))
+            }
+        }
+    }
+
+    @Test("the Swift cell's loop does the read work on every read's value (rl_read_work, as the C harness)",
+          arguments: [SchemeID.none, .ebr, .ckHp])
+    func readWorkRuns(scheme: SchemeID) {
+        // Same seed, same reads: the checksum sums each read's value, or its worked value.
+        let plain = InstructionProbe.run(scheme, .slotTableCell, count: 512)
+        let worked = InstructionProbe.run(scheme, .slotTableCell, count: 512, readWork: 3)
+        #expect(plain == InstructionProbe.run(scheme, .slotTableCell, count: 512), "the probe is deterministic")
+        #expect(worked != plain, "read work 3 left the checksum at \(plain)")
+        var expectedOne: UInt64 = 1
+        for _ in 0..<3 { expectedOne = (expectedOne ^ (expectedOne >> 31)) &* 0xbf58476d1ce4e5b9 }
+        #expect(rl_read_work(1, 3) == expectedOne && rl_read_work(7, 0) == 7)
+    }
+
     /// A one-reader slot-table cell of the calibration preset, with a short window.
     static func cellSpec(_ scheme: SchemeID, harness: HarnessLanguage, writer: WriterMode) -> CellSpec {
         let plan = try! Matrix.plan(options { $0.preset = "calibration"; $0.threads = "1"; $0.structures = "slot-table" })
-        var spec = plan.cells.first { $0.writer == writer && $0.harness == .swift }!
+        var spec = plan.cells.first { $0.writer == writer && $0.harness == .swift && $0.readWork == 0 }!
         spec.scheme = scheme
         spec.harness = harness
         spec.durationSeconds = 0.05
@@ -150,17 +188,18 @@ struct CalibrationTests {
         try? FileManager.default.removeItem(atPath: folder)
     }
 
-    @Test("a runs.csv from before writer_cpu_s and harness is still read, those columns empty")
+    @Test("a runs.csv from before writer_cpu_s, harness and read_work is still read, those columns empty")
     func legacyColumns() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reclaimbench-legacy-\(getpid())")
         try? FileManager.default.removeItem(at: folder)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let old = Array(ResultsSchema.runColumns.prefix(ResultsSchema.runColumns.count - 2))
+        let old = Array(ResultsSchema.runColumns.prefix(ResultsSchema.runColumns.count - 3))
         let row = old.map { $0 == "scheme" ? "ebr" : $0 == "status" ? "ok" : "1" }
         try (old.joined(separator: ",") + "\n" + row.joined(separator: ",") + "\n")
             .write(to: folder.appendingPathComponent(ResultsFolder.runsFile), atomically: true, encoding: .utf8)
         let table = try RatioAnalysis.Table(folder: folder)
-        #expect(table.rows.count == 1 && table.rows[0]["harness"] == "" && table.rows[0]["writer_cpu_s"] == "")
+        #expect(table.rows.count == 1 && table.rows[0]["harness"] == "" && table.rows[0]["writer_cpu_s"] == ""
+                && table.rows[0]["read_work"] == "")
         #expect(table.rows[0]["scheme_counters"] == "1")
         // A header that is not a prefix of the documented columns is still refused.
         try (["scheme", "nonsense"].joined(separator: ",") + "\nebr,1\n")

@@ -254,6 +254,15 @@ enum { RL_C_WRITER_NONE = 0, RL_C_WRITER_PACED = 1, RL_C_WRITER_MAX_RATE = 2 };
 /// The phases, as the Swift cells' (CellHarnessPhase).
 enum { RL_C_PHASE_WAITING = 0, RL_C_PHASE_WARMUP = 1, RL_C_PHASE_MEASURING = 2, RL_C_PHASE_STOPPED = 3 };
 
+/// A cell's read work (`--read-work`, refscale's readdelay in kind): `rounds` dependent
+/// mixing steps (xor-shift, multiply: ~1.3 ns each here) on the value a read returned, done
+/// after the read's section ends, by the Swift cells and the C harness alike. A ratio to
+/// `none` depends on how much a loop does besides the guard; this sets that amount.
+static inline uint64_t rl_read_work(uint64_t value, unsigned rounds) {
+    for (unsigned k = 0; k < rounds; k++) value = (value ^ (value >> 31)) * UINT64_C(0xbf58476d1ce4e5b9);
+    return value;
+}
+
 typedef struct rl_c_cell_spec {
     int scheme;
     int readers;
@@ -269,6 +278,8 @@ typedef struct rl_c_cell_spec {
     unsigned reclaim_threshold;
     unsigned hazard_pointers;
     int system_allocator;
+    /// Dependent mixing rounds on each read's value after its section (rl_read_work).
+    unsigned read_work;
     /// Sampled read latencies of the window (ns), split evenly among the readers.
     uint64_t *_Nullable latency_samples;
     size_t latency_capacity;

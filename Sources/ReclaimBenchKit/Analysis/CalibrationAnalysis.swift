@@ -22,6 +22,8 @@ public enum CalibrationAnalysis {
         public var readPercent: Int
         public var writer: String
         public var sampler: String
+        /// Rounds of read work (0 in files from before the column).
+        public var readWork: Int
 
         init(_ row: [String: String]) {
             structure = row["structure"] ?? ""
@@ -29,6 +31,7 @@ public enum CalibrationAnalysis {
             readPercent = Int(row["read_percent"] ?? "") ?? 0
             writer = row["writer"] ?? ""
             sampler = row["sampler"] ?? ""
+            readWork = Int(row["read_work"] ?? "") ?? 0
         }
 
         /// The throughput a ratio compares: reads for the slot table (its writer is paced or
@@ -38,11 +41,13 @@ public enum CalibrationAnalysis {
         public var label: String {
             structure == "slot-table"
                 ? "slot table, \(threads) reader\(threads == 1 ? "" : "s"), writer \(writer)"
+                    + (readWork > 0 ? ", read work \(readWork)" : "")
                 : "hash map, \(threads) thread\(threads == 1 ? "" : "s"), \(readPercent) % lookups"
         }
 
         public static func < (a: Shape, b: Shape) -> Bool {
-            (a.structure, a.writer, a.readPercent, a.threads, a.sampler) < (b.structure, b.writer, b.readPercent, b.threads, b.sampler)
+            (a.structure, a.writer, a.readWork, a.readPercent, a.threads, a.sampler)
+                < (b.structure, b.writer, b.readWork, b.readPercent, b.threads, b.sampler)
         }
     }
 

@@ -53,7 +53,9 @@ public struct ResultSet: Sendable {
     /// the shape (the calibration preset); the other sampler-off cells only measure the
     /// sampler's effect.
     public var measured: [ResultRow] {
-        let ok = runs.filter { $0["status"] == "ok" && $0["harness"] != "c" }
+        // Cells with read work (calibration's) are calibration too: a ratio there is a
+        // different loop's.
+        let ok = runs.filter { $0["status"] == "ok" && $0["harness"] != "c" && (Int($0["read_work"]) ?? 0) == 0 }
         let shape = { (row: ResultRow) in
             ["workload", "structure", "threads", "read_percent", "key_range", "writer", "stalled_reader"].map { row[$0] }
         }

@@ -38,7 +38,7 @@ enum CHarnessCell {
             quiescent_state_interval: UInt32(configuration.quiescentStateInterval), poll_every: UInt32(configuration.bagCapacity),
             reclaim_threshold: UInt32(configuration.retireScanThreshold),
             hazard_pointers: UInt32(CKHazardPointerDomain.hazardPointersPerRecord),
-            system_allocator: configuration.allocator == .system ? 1 : 0,
+            system_allocator: configuration.allocator == .system ? 1 : 0, read_work: UInt32(spec.readWork),
             latency_samples: samples, latency_capacity: latencyCapacity)
         guard let cell = rl_c_cell_start(&cSpec) else {
             result.status = .failed

@@ -106,7 +106,8 @@ public enum CellExecution {
                 harness.arrive()
                 CellLoops.cellSlotTableReaderLoop(
                     table, participant, phase: harness.phaseWord, seed: workerSeed(spec, index),
-                    sleepEvery: overcommit ? spec.sleepEvery : 0, sleepMicros: spec.sleepMicros, batches: .max,
+                    sleepEvery: overcommit ? spec.sleepEvery : 0, sleepMicros: spec.sleepMicros,
+                    readWork: overcommit ? 0 : spec.readWork, batches: .max,
                     latency: &latency, counts: &counts)
                 harness.add(CellHarness<R>.Tally(counts, latency: latency))
             }

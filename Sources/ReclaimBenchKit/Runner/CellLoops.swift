@@ -1,3 +1,4 @@
+import CReferenceLibraries
 import Histogram
 import LockFreeStructures
 import Reclamation
@@ -50,8 +51,10 @@ enum CellLoops {
     @inline(never)
     static func cellSlotTableReaderLoop<R: Reclaimer>(
         _ table: SlotTable<R>, _ participant: borrowing R.Participant, phase: PhaseWord, seed: UInt64,
-        sleepEvery: Int, sleepMicros: Int, batches: Int, latency: inout Histogram<UInt64>, counts: inout Counts
+        sleepEvery: Int, sleepMicros: Int, readWork: Int = 0, batches: Int, latency: inout Histogram<UInt64>,
+        counts: inout Counts
     ) {
+        let work = UInt32(truncatingIfNeeded: readWork)
         var random = SplitMix64(seed: seed)
         var sampler = LatencySampler(seed: seed)
         let slots = UInt64(table.count)
@@ -64,8 +67,9 @@ enum CellLoops {
             let current = phase.current
             if current == .stopped { break }
             let measuring = current == .measuring
-            if sleepEvery == 0 {
-                // Read-mostly: no sleep countdown in the loop (fewer live registers).
+            if sleepEvery == 0 && work == 0 {
+                // Read-mostly: no sleep countdown and no read work in the loop (fewer live
+                // registers; the work's loop test alone cost 5 instructions a read).
                 for _ in 0..<batch {
                     let index = scaled(random.next() >> 32, below: slots)
                     if sampler.due() {
@@ -73,6 +77,16 @@ enum CellLoops {
                     } else {
                         checksum &+= reader.read(index, using: participant)
                     }
+                    participant.quiescentState()
+                }
+            } else if sleepEvery == 0 {
+                // Read-mostly with read work (`--read-work`), after the guard.
+                for _ in 0..<batch {
+                    let index = scaled(random.next() >> 32, below: slots)
+                    let value = sampler.due()
+                        ? timedRead(table, index, participant, measuring: measuring, latency: &latency)
+                        : reader.read(index, using: participant)
+                    checksum &+= worked(value, work)
                     participant.quiescentState()
                 }
             } else {
@@ -95,6 +109,13 @@ enum CellLoops {
         }
         counts.reads &+= reads
         counts.checksum &+= checksum
+    }
+
+    /// `rounds` of the cells' read work on a read's value (rl_read_work, shared with the C
+    /// harness; inlined, nothing at 0 rounds but the loop test).
+    @inline(__always)
+    static func worked(_ value: Int, _ rounds: UInt32) -> Int {
+        Int(truncatingIfNeeded: rl_read_work(UInt64(truncatingIfNeeded: value), rounds))
     }
 
     @inline(never)

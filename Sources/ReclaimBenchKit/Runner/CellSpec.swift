@@ -79,6 +79,9 @@ public struct CellSpec: Codable, Sendable, Hashable {
     public var memoryCapBytes: Int
     /// The loop that drives the cell.
     public var harness: HarnessLanguage = .swift
+    /// Read-mostly slot table: dependent mixing rounds on each read's value after its
+    /// guard (`rl_read_work`, ~1.3 ns a round), in both harnesses; 0 elsewhere.
+    public var readWork: Int = 0
 
     /// Human label for progress lines.
     public var label: String {
@@ -88,6 +91,7 @@ public struct CellSpec: Codable, Sendable, Hashable {
         if overcommitFactor > 0 { parts.append("\(overcommitFactor)× CPUs") }
         if stalledReader { parts.append("stalled reader") }
         if !sampler { parts.append("sampler off") }
+        if readWork > 0 { parts.append("read work \(readWork)") }
         if harness == .c { parts.append("C harness") }
         parts.append("rep \(repetition)")
         return parts.joined(separator: ", ")

@@ -27,6 +27,7 @@ struct CellShape: Hashable {
     var stalledReader = false
     var sampler = true
     var harness = HarnessLanguage.swift
+    var readWork = 0
 }
 
 public enum Matrix {
@@ -50,9 +51,14 @@ public enum Matrix {
         var shapes: [CellShape] = []
         for harness in harnesses {
             for writer in [WriterMode.paced, .maxRate] {
-                for threads in options.threads ?? [1, 2] {
-                    shapes.append(CellShape(structure: .slotTable, workload: .readMostly, threads: threads, writer: writer,
-                                            writerPeriodMicros: writer == .paced ? 10 : 0, sampler: false, harness: harness))
+                // Beside the lean loop, the paced-writer cells again with 4 rounds of read
+                // work (~9 ns a read in all, as a loop that does something with the value).
+                for readWork in options.readWork ?? (writer == .paced ? [0, calibrationReadWork] : [0]) {
+                    for threads in options.threads ?? [1, 2] {
+                        shapes.append(CellShape(structure: .slotTable, workload: .readMostly, threads: threads, writer: writer,
+                                                writerPeriodMicros: writer == .paced ? 10 : 0, sampler: false,
+                                                harness: harness, readWork: readWork))
+                    }
                 }
             }
         }
@@ -64,6 +70,9 @@ public enum Matrix {
         }
         return shapes
     }
+
+    /// The calibration preset's second read work (rounds of `rl_read_work`).
+    public static let calibrationReadWork = 4
 
     static func presetShapes(_ options: RunOptions) -> [CellShape] {
         let full = options.preset == .full
@@ -104,6 +113,13 @@ public enum Matrix {
         }
         shapes.append(CellShape(structure: .slotTable, workload: .overcommit, threads: 2 * onlineCPUs,
                                 writer: .maxRate, overcommitFactor: 2, sleepEvery: 1000, sleepMicros: 50, stalledReader: true))
+        if let readWork = options.readWork {
+            // `--read-work`: each read-mostly slot-table cell once per value.
+            shapes = shapes.flatMap { shape in
+                shape.structure == .slotTable && shape.workload == .readMostly
+                    ? readWork.map { var copy = shape; copy.readWork = $0; return copy } : [shape]
+            }
+        }
         // `--harness c` (or swift,c): the read-mostly slot-table cells again, in the C harness.
         let harnesses = options.harnesses ?? [.swift]
         let slotCells = shapes.filter { $0.structure == .slotTable && $0.workload == .readMostly }
@@ -144,7 +160,7 @@ public enum Matrix {
                         overcommitFactor: shape.overcommitFactor, sleepEvery: shape.sleepEvery, sleepMicros: shape.sleepMicros,
                         stalledReader: shape.stalledReader, sampler: shape.sampler, durationSeconds: duration,
                         warmupSeconds: warmup, seed: options.seed &+ UInt64(repetition) &* 1_000_003 &+ UInt64(group),
-                        memoryCapBytes: options.memoryCapBytes, harness: shape.harness))
+                        memoryCapBytes: options.memoryCapBytes, harness: shape.harness, readWork: shape.readWork))
                 }
             }
             round.shuffle(using: &random)  // drift hits every scheme alike

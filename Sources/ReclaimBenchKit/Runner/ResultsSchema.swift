@@ -15,12 +15,13 @@ public enum ResultsSchema {
         "allocated_end_bytes",
         "cpu_user_s", "cpu_system_s", "voluntary_switches", "involuntary_switches", "runnable_avg", "steal_ms",
         "achieved_sleep_us", "backlog_end", "drain_ms", "memory_slope_bytes_per_s", "memory_verdict", "note",
-        "scheme_counters", "writer_cpu_s", "harness",
+        "scheme_counters", "writer_cpu_s", "harness", "read_work",
     ]
 
     /// The columns every runs.csv has had: older files end earlier (before
-    /// `scheme_counters`, `writer_cpu_s`, `harness`) and are still read, with the missing
-    /// trailing columns empty (an empty `harness` is the Swift harness).
+    /// `scheme_counters`, `writer_cpu_s`, `harness`, `read_work`) and are still read, with
+    /// the missing trailing columns empty (an empty `harness` is the Swift harness, an empty
+    /// `read_work` is 0).
     public static var minimumRunColumns: Int { runColumns.firstIndex(of: "scheme_counters")! }
 
     public static let seriesColumns = [
@@ -76,7 +77,7 @@ public enum ResultsSchema {
             String(result.involuntarySwitches), number(result.runnableAverage), number(result.stealMilliseconds),
             number(result.achievedSleepMicros), String(result.backlogEnd), number(result.drainMilliseconds),
             number(result.memorySlopeBytesPerSecond), result.memoryVerdict, result.note, result.schemeCounters,
-            number(result.writerCPUSeconds), spec.harness.rawValue,
+            number(result.writerCPUSeconds), spec.harness.rawValue, String(spec.readWork),
         ]
         return fields.map(CSV.escape).joined(separator: ",")
     }

@@ -59,6 +59,7 @@ public struct RunArguments: Sendable, Equatable {
     public var shard: String?
     public var memoryCapMegabytes: Int = 4096
     public var harness: String?
+    public var readWork: String?
     public init() {}
 }
 
@@ -78,6 +79,9 @@ public struct RunOptions: Codable, Sendable, Equatable {
     public var memoryCapBytes: Int
     /// `--harness`: nil lets the preset decide (Swift only, both for calibration).
     public var harnesses: [HarnessLanguage]?
+    /// `--read-work`: rounds of work per read in the read-mostly slot-table cells (nil lets
+    /// the preset decide: 0, and calibration adds 4 beside its paced-writer cells).
+    public var readWork: [Int]?
 
     /// Checks every flag; the first bad value throws a one-line error (exit 64).
     public init(_ arguments: RunArguments) throws(RunnerError) {
@@ -115,6 +119,9 @@ public struct RunOptions: Codable, Sendable, Equatable {
         memoryCapBytes = arguments.memoryCapMegabytes << 20
         harnesses = try arguments.harness.map { text throws(RunnerError) in
             try Self.list("--harness", text, all: HarnessLanguage.allCases) { HarnessLanguage(rawValue: $0) }
+        }
+        readWork = try arguments.readWork.map { text throws(RunnerError) in
+            try Self.integers("--read-work", text, allowed: 0...1000, what: "rounds")
         }
     }
 

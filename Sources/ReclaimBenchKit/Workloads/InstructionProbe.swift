@@ -47,19 +47,20 @@ public enum InstructionProbe {
     }
 
     /// Runs `count` operations; returns a checksum (so that nothing is optimized away).
-    public static func run(_ scheme: SchemeID, _ operation: Operation, count: Int) -> UInt64 {
+    /// `readWork`: the slot-table cell's rounds of read work (`--read-work`).
+    public static func run(_ scheme: SchemeID, _ operation: Operation, count: Int, readWork: Int = 0) -> UInt64 {
         struct Visit: SchemeVisitor {
-            let operation: Operation, count: Int
+            let operation: Operation, count: Int, readWork: Int
             func visit<R: Reclaimer>(_ scheme: R.Type) -> UInt64 {
                 switch operation {
                 case .read: InstructionProbe.reads(R.self, count: count)
                 case .lookup: InstructionProbe.lookups(R.self, count: count)
-                case .slotTableCell: InstructionProbe.slotTableCell(R.self, count: count)
+                case .slotTableCell: InstructionProbe.slotTableCell(R.self, count: count, readWork: readWork)
                 case .mapCell: InstructionProbe.mapCell(R.self, count: count)
                 }
             }
         }
-        return scheme.accept(Visit(operation: operation, count: count))
+        return scheme.accept(Visit(operation: operation, count: count, readWork: readWork))
     }
 
     static func domain<R: Reclaimer>(_ scheme: R.Type) -> R {
@@ -151,7 +152,7 @@ public enum InstructionProbe {
         return CellLoops.PhaseWord(word: word)
     }
 
-    static func slotTableCell<R: Reclaimer>(_ scheme: R.Type, count: Int) -> UInt64 {
+    static func slotTableCell<R: Reclaimer>(_ scheme: R.Type, count: Int, readWork: Int = 0) -> UInt64 {
         let domain = domain(R.self)
         let phase = measuringPhase()
         defer { phase.word.deallocate() }
@@ -161,7 +162,7 @@ public enum InstructionProbe {
             let table = SlotTable(domain: domain, count: CellExecution.slotTableSlots, using: participant)
             var latency = CellHarness<R>.latencyHistogram()
             CellLoops.cellSlotTableReaderLoop(
-                table, participant, phase: phase, seed: 1, sleepEvery: 0, sleepMicros: 0,
+                table, participant, phase: phase, seed: 1, sleepEvery: 0, sleepMicros: 0, readWork: readWork,
                 batches: max(1, count / CellLoops.batch), latency: &latency, counts: &counts)
             table.removeAllQuiescent(using: participant)
         }
