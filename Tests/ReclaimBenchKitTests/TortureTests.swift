@@ -88,12 +88,20 @@ struct TortureTests {
         }
         let report = try planted.accept(PlantedRun(options: options)).get()
         let failure = try #require(report.failure, "\(planted.rawValue) passed:\n\(report.render())")
-        #expect(failure.kind == .carrierFreedUnderProtection, "\(failure.detail)")
+        // A fault in the hand-off races the release thread, not the yield point: the reader
+        // may see the freed carrier first, or its object a stage too old, back in the pool or
+        // recycled — each is the protection ending early (CI's ASan stage once saw the age
+        // first). The others must be caught by the carrier check the yield point arms.
+        let handOffFault = [.hpReleasesOnWrongRecord, .hpPercpuReleasesRememberedSlot].contains(planted)
+        let caughtAs: Set<TortureFailure.Kind> = handOffFault
+            ? [.carrierFreedUnderProtection, .prematureAge, .objectPoisoned, .generationChanged]
+            : [.carrierFreedUnderProtection]
+        #expect(caughtAs.contains(failure.kind), "\(failure.detail)")
         // The yield point guarantees the catch within the budget once its window opens; a
         // plain race may catch the fault before the window is first reached.
         let window = report.plantedWindowAt ?? 0
         #expect(failure.replacements - window <= options.plantedBudgetReplacements)
-        #expect(report.render().contains("FAILURE: node freed under protection"))
+        #expect(report.render().contains("FAILURE: \(failure.kind.rawValue)"))
     }
 
     @Test("each reader check fails on its mutated input, and passes on the unmutated one",
