@@ -112,7 +112,7 @@ enum CellLoops {
     }
 
     /// `rounds` of the cells' read work on a read's value (rl_read_work, shared with the C
-    /// harness; inlined, nothing at 0 rounds but the loop test).
+    /// harness; inlined). The lean loop, at 0 rounds, does not call it.
     @inline(__always)
     static func worked(_ value: Int, _ rounds: UInt32) -> Int {
         Int(truncatingIfNeeded: rl_read_work(UInt64(truncatingIfNeeded: value), rounds))

@@ -52,7 +52,8 @@ public enum Matrix {
         for harness in harnesses {
             for writer in [WriterMode.paced, .maxRate] {
                 // Beside the lean loop, the paced-writer cells again with 4 rounds of read
-                // work (~9 ns a read in all, as a loop that does something with the value).
+                // work (`none` at 5–8 ns a read here: a loop that does something with the
+                // value, at the speed of the C loop the earlier 0.94 figures came from).
                 for readWork in options.readWork ?? (writer == .paced ? [0, calibrationReadWork] : [0]) {
                     for threads in options.threads ?? [1, 2] {
                         shapes.append(CellShape(structure: .slotTable, workload: .readMostly, threads: threads, writer: writer,
