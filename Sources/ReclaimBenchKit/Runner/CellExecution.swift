@@ -107,7 +107,7 @@ public enum CellExecution {
                 CellLoops.cellSlotTableReaderLoop(
                     table, participant, phase: harness.phaseWord, seed: workerSeed(spec, index),
                     sleepEvery: overcommit ? spec.sleepEvery : 0, sleepMicros: spec.sleepMicros,
-                    readWork: overcommit ? 0 : spec.readWork, batches: .max,
+                    readWork: spec.readWork, batches: .max,
                     latency: &latency, counts: &counts)
                 harness.add(CellHarness<R>.Tally(counts, latency: latency))
             }
@@ -174,7 +174,7 @@ public enum CellExecution {
             if phase == .stopped { break }
             let measuring = phase == .measuring
             if measuring && cpuAtWindowStart == nil { cpuAtWindowStart = CellTiming.threadCPUNanoseconds() }
-            let index = CellLoops.scaled(random.next() >> 32, below: slots)
+            let index = SplitMix64.scaled(random.next() >> 32, below: slots)
             table.update(index, to: updates, using: participant)
             participant.quiescentState()
             if measuring { updates += 1 }
@@ -271,7 +271,7 @@ public enum CellExecution {
                 harness.arrive()
                 CellLoops.cellUpdaterLoop(R.self, participant, phase: harness.phaseWord, seed: workerSeed(spec, index),
                                           latency: &latency, counts: &counts) { draw in
-                    let key = CellLoops.scaled(draw >> 32, below: keys)
+                    let key = SplitMix64.scaled(draw >> 32, below: keys)
                     if draw & 1 == 0 { map.insert(key, value: key, using: participant) } else { map.remove(key, using: participant) }
                 }
                 harness.add(CellHarness<R>.Tally(counts, latency: latency))

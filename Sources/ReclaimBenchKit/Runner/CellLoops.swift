@@ -20,12 +20,6 @@ enum CellLoops {
     /// Operations between two looks at the phase.
     static var batch: Int { 64 }
 
-    /// A 32-bit draw scaled onto 0..<bound (Lemire's multiply-shift, no division).
-    @inline(__always)
-    static func scaled(_ bits: UInt64, below bound: UInt64) -> Int {
-        Int(truncatingIfNeeded: ((bits & 0xFFFF_FFFF) &* bound) >> 32)
-    }
-
     /// The phase word a cell's threads read once per batch.
     struct PhaseWord: @unchecked Sendable {
         // SAFETY: the word is allocated by the cell's harness (or the probe), outlives every
@@ -71,7 +65,7 @@ enum CellLoops {
                 // Read-mostly: no sleep countdown and no read work in the loop (fewer live
                 // registers; the work's loop test alone cost 5 instructions a read).
                 for _ in 0..<batch {
-                    let index = scaled(random.next() >> 32, below: slots)
+                    let index = SplitMix64.scaled(random.next() >> 32, below: slots)
                     if sampler.due() {
                         checksum &+= timedRead(table, index, participant, measuring: measuring, latency: &latency)
                     } else {
@@ -82,7 +76,7 @@ enum CellLoops {
             } else if sleepEvery == 0 {
                 // Read-mostly with read work (`--read-work`), after the guard.
                 for _ in 0..<batch {
-                    let index = scaled(random.next() >> 32, below: slots)
+                    let index = SplitMix64.scaled(random.next() >> 32, below: slots)
                     let value = sampler.due()
                         ? timedRead(table, index, participant, measuring: measuring, latency: &latency)
                         : reader.read(index, using: participant)
@@ -91,7 +85,7 @@ enum CellLoops {
                 }
             } else {
                 for _ in 0..<batch {
-                    let index = scaled(random.next() >> 32, below: slots)
+                    let index = SplitMix64.scaled(random.next() >> 32, below: slots)
                     untilSleep &-= 1
                     if untilSleep == 0 {
                         untilSleep = sleepEvery
@@ -169,8 +163,8 @@ enum CellLoops {
             var batchUpdates = 0
             for _ in 0..<batch {
                 let draw = random.next()
-                let key = scaled(draw >> 32, below: keys)
-                let dice = UInt64(scaled(draw, below: 200))
+                let key = SplitMix64.scaled(draw >> 32, below: keys)
+                let dice = UInt64(SplitMix64.scaled(draw, below: 200))
                 if sampler.due() {
                     let (hit, update) = timedMapOperation(map, key, dice, lookupBelow, participant, measuring: measuring,
                                                           latency: &latency)

@@ -197,13 +197,8 @@ public final class ReadCopyUpdateDomain: Reclaimer, @unchecked Sendable {
         let (retired, freed) = registry.sumCounters()
         let total = freed &+ worker.freed.load(ordering: .acquiring)
         let pending = retired >= total ? retired - total : 0
-        var seen = peakPending.load(ordering: .relaxed)
-        while pending > seen {
-            // ORDERING: relaxed; a statistic.
-            let (exchanged, original) = peakPending.compareExchange(expected: seen, desired: pending, ordering: .relaxed)
-            if exchanged { return }
-            seen = original
-        }
+        // ORDERING: relaxed; a statistic.
+        peakPending.max(pending, ordering: .relaxed)
     }
 
     func unregister(_ record: ReadCopyUpdateRecord) {

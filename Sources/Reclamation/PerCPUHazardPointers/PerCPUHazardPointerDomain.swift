@@ -143,12 +143,7 @@ public final class PerCPUHazardPointerDomainOf<Variant: PerCPUHazardVariant>: Re
         // ORDERING: statistics.
         synchronizeCalls.add(1, ordering: .relaxed)
         synchronizeNanoseconds.add(elapsed, ordering: .relaxed)
-        var seen = synchronizeMaxNanoseconds.load(ordering: .relaxed)
-        while elapsed > seen {
-            let (exchanged, original) = synchronizeMaxNanoseconds.compareExchange(expected: seen, desired: elapsed, ordering: .relaxed)
-            if exchanged { break }
-            seen = original
-        }
+        synchronizeMaxNanoseconds.max(elapsed, ordering: .relaxed)
     }
 
     public func release(_ handOff: consuming PerCPUHazardHandOff) {

@@ -98,14 +98,8 @@ final class LibraryRecordPool: @unchecked Sendable {
 extension LibraryRecordPool {
     /// Records `pendingNodes` if it is the largest seen (statistics' peak).
     func notePending() {
-        let pending = pendingNodes
-        var seen = peakPending.load(ordering: .relaxed)
-        while pending > seen {
-            // ORDERING: relaxed; a statistic.
-            let (exchanged, original) = peakPending.compareExchange(expected: seen, desired: pending, ordering: .relaxed)
-            if exchanged { return }
-            seen = original
-        }
+        // ORDERING: relaxed; a statistic.
+        peakPending.max(pendingNodes, ordering: .relaxed)
     }
 
     /// The registry's counters with freed = retired − what ck still holds (ck counts its

@@ -88,12 +88,7 @@ struct DomainGarbage: ~Copyable {
 
     /// Records `pending` if it is the largest seen.
     func notePending(_ pending: UInt64) {
-        var seen = peakPending.load(ordering: .relaxed)
-        while pending > seen {
-            // ORDERING: relaxed; a statistic.
-            let (exchanged, original) = peakPending.compareExchange(expected: seen, desired: pending, ordering: .relaxed)
-            if exchanged { return }
-            seen = original
-        }
+        // ORDERING: relaxed; a statistic.
+        peakPending.max(pending, ordering: .relaxed)
     }
 }

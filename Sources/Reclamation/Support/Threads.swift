@@ -62,6 +62,13 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
     /// Uniform in 0..<bound without `%` bias worth caring about here (Lemire's method).
     @inlinable public mutating func below(_ bound: Int) -> Int {
-        Int((UInt64(truncatingIfNeeded: next() >> 32) &* UInt64(bound)) >> 32)
+        Self.scaled(next() >> 32, below: UInt64(bound))
+    }
+
+    /// The low 32 bits of `bits` scaled onto 0..<bound (Lemire's multiply-shift, no
+    /// division): `below`'s arithmetic, for a loop that keeps the draw for other uses too.
+    @inlinable @inline(__always)
+    public static func scaled(_ bits: UInt64, below bound: UInt64) -> Int {
+        Int(truncatingIfNeeded: ((bits & 0xFFFF_FFFF) &* bound) >> 32)
     }
 }
