@@ -88,14 +88,13 @@ struct TortureTests {
         }
         let report = try planted.accept(PlantedRun(options: options)).get()
         let failure = try #require(report.failure, "\(planted.rawValue) passed:\n\(report.render())")
-        // A fault in the hand-off races the release thread, not the yield point: the reader
-        // may see the freed carrier first, or its object a stage too old, back in the pool or
-        // recycled — each is the protection ending early (CI's ASan stage once saw the age
-        // first). The others must be caught by the carrier check the yield point arms.
-        let handOffFault = [.hpReleasesOnWrongRecord, .hpPercpuReleasesRememberedSlot].contains(planted)
-        let caughtAs: Set<TortureFailure.Kind> = handOffFault
-            ? [.carrierFreedUnderProtection, .prematureAge, .objectPoisoned, .generationChanged]
-            : [.carrierFreedUnderProtection]
+        // Every planted fault ends a protection early, and more than one check sees that:
+        // the carrier check the yield point arms, or first — a plain race with the writer,
+        // the release thread or another reader — the object a stage too old, back in the
+        // pool, or recycled (CI saw frees-on-retire caught by the age check, and a hand-off
+        // fault under ASan). Any of these is the catch; a publication error, a leak or an
+        // imbalance is not.
+        let caughtAs: Set<TortureFailure.Kind> = [.carrierFreedUnderProtection, .prematureAge, .objectPoisoned, .generationChanged]
         #expect(caughtAs.contains(failure.kind), "\(failure.detail)")
         // The yield point guarantees the catch within the budget once its window opens; a
         // plain race may catch the fault before the window is first reached.
