@@ -145,6 +145,18 @@ struct CalibrationTests {
         #expect(result.reads % CellExecution.operationsPerBatch == 0)
     }
 
+    @Test("a bootstrap interval depends on the data and the seed, not on the order the values were gathered in")
+    func bootstrapIgnoresOrder() {
+        let values: [Double] = [0.61, 0.55, 0.72, 0.58, 0.66, 0.49, 0.93, 0.63, 0.57, 0.70]
+        var first = SplitMix64(seed: 6)
+        let interval = RatioAnalysis.bootstrapMedianInterval(values, resamples: 2000, random: &first)
+        for order in [Array(values.reversed()), values.sorted(), values.sorted(by: >), Array(values[5...] + values[..<5])] {
+            var again = SplitMix64(seed: 6)
+            let other = RatioAnalysis.bootstrapMedianInterval(order, resamples: 2000, random: &again)
+            #expect(other == interval, "\(order): \(other) against \(interval)")
+        }
+    }
+
     @Test("summarize and the charts pair each Swift scheme with its C library and each C library across harnesses")
     func peerAnalysis() throws {
         let folder = scratchFolder("calibration-fixture")

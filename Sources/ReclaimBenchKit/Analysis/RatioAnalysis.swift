@@ -75,9 +75,12 @@ public enum RatioAnalysis {
     }
 
     /// Percentile bootstrap of the median: resample with replacement, take the 2.5th and
-    /// 97.5th percentiles of the resampled medians.
-    static func bootstrapMedianInterval(_ values: [Double], resamples: Int, random: inout SplitMix64) -> (Double, Double) {
+    /// 97.5th percentiles of the resampled medians. The values are sorted first, so the
+    /// same data and seed give the same interval in whatever order the caller gathered them
+    /// (a dictionary's order differs from one process to the next).
+    public static func bootstrapMedianInterval(_ values: [Double], resamples: Int, random: inout SplitMix64) -> (Double, Double) {
         guard values.count > 1 else { return (values.first ?? .nan, values.first ?? .nan) }
+        let values = values.sorted()
         var medians: [Double] = []
         medians.reserveCapacity(resamples)
         var sample = [Double](repeating: 0, count: values.count)
