@@ -7,21 +7,26 @@ import Testing
 
 /// Throughput by scheme and harness: the C harness's none 100 M reads/s and its C
 /// libraries half of that; in the Swift cells none 200 M, the C libraries half, each Swift
-/// scheme 1.2 × its C library. Repetition r scales everything by (1 + jitter[r]).
+/// scheme 1.2 × its C library. With read work w every rate is divided by 1 + w and the C
+/// libraries run at 0.8 of none instead (so a ratio that pairs across read works is
+/// wrong). Repetition r scales everything by (1 + jitter[r]).
 final class PeerFixtureExecutor: CellExecutor, @unchecked Sendable {
     static let jitter: [Double] = [0, 0.01, -0.02, 0.03, -0.01, 0.02, 0, 0.01, -0.01, 0.02, -0.03]
 
-    static func rate(_ scheme: SchemeID, harness: HarnessLanguage) -> Double {
-        let none = harness == .c ? 100e6 : 200e6
+    /// A C library's ratio to none at `readWork`.
+    static func libraryRatio(readWork: Int) -> Double { readWork == 0 ? 0.5 : 0.8 }
+
+    static func rate(_ scheme: SchemeID, harness: HarnessLanguage, readWork: Int = 0) -> Double {
+        let none = (harness == .c ? 100e6 : 200e6) / Double(1 + readWork)
         if scheme == .none { return none }
-        if scheme.isCLibrary { return none / 2 }
-        return none / 2 * 1.2  // a Swift scheme: 1.2 × its C library
+        if scheme.isCLibrary { return none * libraryRatio(readWork: readWork) }
+        return none * libraryRatio(readWork: readWork) * 1.2  // a Swift scheme: 1.2 × its C library
     }
 
     func execute(_ spec: CellSpec) throws -> CellResult {
         var result = CellResult()
         result.elapsedSeconds = 1
-        let rate = Self.rate(spec.scheme, harness: spec.harness) * (1 + Self.jitter[spec.repetition % Self.jitter.count])
+        let rate = Self.rate(spec.scheme, harness: spec.harness, readWork: spec.readWork) * (1 + Self.jitter[spec.repetition % Self.jitter.count])
         result.reads = Int(rate)
         result.operations = result.reads  // no updates: ops/s and reads/s keep the ratios exact
         result.writerCPUSeconds = 0.9
@@ -169,18 +174,26 @@ struct CalibrationTests {
         for row in peers {
             // 1.2 exactly in every repetition (the jitter is common to the pair).
             #expect(abs(row.schemeToPeer!.median - 1.2) < 1e-9, "\(row.shape.label) \(row.scheme)")
-            #expect(abs(row.peerToNone!.median - 0.5) < 1e-9 && abs(row.schemeToNone!.median - 0.6) < 1e-9)
+            let library = PeerFixtureExecutor.libraryRatio(readWork: row.shape.readWork)
+            #expect(abs(row.peerToNone!.median - library) < 1e-9 && abs(row.schemeToNone!.median - library * 1.2) < 1e-9)
             #expect(row.schemeToPeer!.repetitions == 10)
         }
         let calibration = CalibrationAnalysis.calibration(results.table)
         #expect(Set(calibration.map(\.scheme)) == ["ck-epoch", "ck-hp", "urcu-qsbr", "urcu-memb"])
         #expect(Set(calibration.map { $0.shape.writer }) == ["paced", "max-rate"])
+        #expect(Set(calibration.map { $0.shape.readWork }) == [0, Matrix.calibrationReadWork])
         for row in calibration {
-            #expect(abs(row.cHarness!.median - 0.5) < 1e-9 && abs(row.swiftCell!.median - 0.5) < 1e-9)
+            let work = row.shape.readWork, library = PeerFixtureExecutor.libraryRatio(readWork: work)
+            #expect(abs(row.cHarness!.median - library) < 1e-9 && abs(row.swiftCell!.median - library) < 1e-9)
             #expect(abs(row.cellOverHarness!.median - 1) < 1e-9)
-            // One reader: 1/50 M − 1/100 M s = 10 ns in the C harness (at repetition 1's
-            // rates; the median over the jitter stays within 3 %), 5 ns in the Swift cell.
-            #expect(abs(row.addedNanosecondsC!.median - 10) < 0.3 && abs(row.addedNanosecondsSwift!.median - 5) < 0.15)
+            // One reader: 1/(library × none) − 1/none seconds a read (at repetition 1's
+            // rates; the median over the jitter stays within 3 %): 10 ns in the C harness and
+            // 5 ns in the Swift cell without read work.
+            let none = { (harness: HarnessLanguage) in PeerFixtureExecutor.rate(.none, harness: harness, readWork: work) }
+            let addedC = 1e9 * (1 / (library * none(.c)) - 1 / none(.c))
+            let addedSwift = 1e9 * (1 / (library * none(.swift)) - 1 / none(.swift))
+            #expect(abs(row.addedNanosecondsC!.median - addedC) < 0.03 * addedC
+                    && abs(row.addedNanosecondsSwift!.median - addedSwift) < 0.03 * addedSwift, "\(row.shape.label)")
         }
         let text = try Summary.text(folder: URL(fileURLWithPath: folder), threads: 1, readPercent: 99)
         #expect(text.contains("Swift scheme ÷ its C library") && text.contains("Calibration:"))
@@ -195,8 +208,16 @@ struct CalibrationTests {
             #expect(figure.chart.series.allSatisfy { $0.points.allSatisfy { abs($0.y - 1.2) < 1e-9 } })
         }
         let calibrationCharts = figures.filter { $0.file.hasPrefix("calibration-") }
-        #expect(calibrationCharts.count == 2)
-        #expect(calibrationCharts.allSatisfy { $0.chart.series.count == 8 && $0.chart.series.allSatisfy { $0.points.allSatisfy { abs($0.y - 0.5) < 1e-9 } } })
+        // One per writer, and the paced writer's again with read work: each ratio pairs a
+        // row with none's of the same harness, read work and repetition.
+        #expect(Set(calibrationCharts.map(\.file))
+                == ["calibration-slot-table-paced.svg", "calibration-slot-table-max-rate.svg",
+                    "calibration-slot-table-paced-work\(Matrix.calibrationReadWork).svg"])
+        for figure in calibrationCharts {
+            let library = PeerFixtureExecutor.libraryRatio(readWork: figure.file.contains("-work") ? Matrix.calibrationReadWork : 0)
+            #expect(figure.chart.series.count == 8)
+            #expect(figure.chart.series.allSatisfy { $0.points.allSatisfy { abs($0.y - library) < 1e-9 } }, "\(figure.file)")
+        }
         try? FileManager.default.removeItem(atPath: folder)
     }
 

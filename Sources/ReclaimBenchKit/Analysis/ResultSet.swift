@@ -52,16 +52,21 @@ public struct ResultSet: Sendable {
     /// calibration, `cHarness`), sampler on — or off where the run has no sampler-on twin of
     /// the shape (the calibration preset); the other sampler-off cells only measure the
     /// sampler's effect.
-    public var measured: [ResultRow] {
-        // Cells with read work (calibration's) are calibration too: a ratio there is a
-        // different loop's.
-        let ok = runs.filter { $0["status"] == "ok" && $0["harness"] != "c" && (Int($0["read_work"]) ?? 0) == 0 }
+    public var measured: [ResultRow] { measured(readWork: 0) }
+
+    /// As `measured`, for the cells run with `readWork` rounds of read work (calibration's;
+    /// 0 is every other cell): a ratio is only a ratio within one read work.
+    public func measured(readWork: Int) -> [ResultRow] {
+        let ok = runs.filter { $0["status"] == "ok" && $0["harness"] != "c" && Self.readWork($0) == readWork }
         let shape = { (row: ResultRow) in
             ["workload", "structure", "threads", "read_percent", "key_range", "writer", "stalled_reader"].map { row[$0] }
         }
         let sampled = Set(ok.filter { $0["sampler"] == "true" }.map(shape))
         return ok.filter { $0["sampler"] == "true" || !sampled.contains(shape($0)) }
     }
+
+    /// A row's read work (empty in runs from before the column: 0).
+    public static func readWork(_ row: ResultRow) -> Int { Int(row["read_work"]) ?? 0 }
 
     /// Rows of the standalone C harness (calibration cells).
     public var cHarness: [ResultRow] { runs.filter { $0["status"] == "ok" && $0["harness"] == "c" } }

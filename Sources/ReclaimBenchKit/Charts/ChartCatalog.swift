@@ -374,46 +374,61 @@ public enum ChartCatalog {
     }
 
     /// The C libraries' ratio to `none` in the standalone C harness (dashed) and in the Swift
-    /// cell (solid), per writer: where the two agree, the Swift cell measures the scheme.
+    /// cell (solid), per writer and read work: where the two agree, the Swift cell measures
+    /// the scheme. Each ratio pairs a row with `none`'s of the same harness, readers, read
+    /// work and repetition.
     static func calibration(_ results: ResultSet) -> [ChartFigure] {
         let cRows = results.cHarness
         guard !cRows.isEmpty else { return [] }
-        let swiftRows = results.measured.filter { $0["workload"] == "read-mostly" && $0["structure"] == "slot-table" }
         var figures: [ChartFigure] = []
+        let readWorks = Set(cRows.map(ResultSet.readWork)).sorted()
         for writer in ["paced", "max-rate"] {
-            let harnessCells = cRows.filter { $0["writer"] == writer }
-            guard !harnessCells.isEmpty else { continue }
-            let cellCells = swiftRows.filter { $0["writer"] == writer }
-            func ratios(_ cells: [ResultRow], _ scheme: String) -> [LineChart.Point] {
-                let none = Dictionary(cells.filter { $0["scheme"] == "none" }.map { ("\($0["threads"])/\($0["repetition"])", $0) },
-                                      uniquingKeysWith: { first, _ in first })
-                var byX: [Double: [Double]] = [:]
-                for row in cells where row["scheme"] == scheme {
-                    guard let x = row.number("threads"), let value = row.number("reads_per_s"),
-                          let base = none["\(row["threads"])/\(row["repetition"])"]?.number("reads_per_s"), base > 0 else { continue }
-                    byX[x, default: []].append(value / base)
+            for readWork in readWorks {
+                let harnessCells = cRows.filter { $0["writer"] == writer && ResultSet.readWork($0) == readWork }
+                guard !harnessCells.isEmpty else { continue }
+                let cellCells = results.measured(readWork: readWork).filter {
+                    $0["workload"] == "read-mostly" && $0["structure"] == "slot-table" && $0["writer"] == writer
                 }
-                return byX.keys.sorted().compactMap { ratioPoint(x: $0, byX[$0]!) }
+                if let figure = calibrationFigure(results, writer: writer, readWork: readWork, harnessCells, cellCells) {
+                    figures.append(figure)
+                }
             }
-            var series: [LineChart.Series] = []
-            for scheme in HarnessLanguage.cSchemes where scheme != .none {
-                let inC = ratios(harnessCells, scheme.rawValue), inSwift = ratios(cellCells, scheme.rawValue)
-                if !inC.isEmpty { series.append(LineChart.Series(scheme: scheme.rawValue, points: inC, label: "\(scheme) · C harness", dashed: true)) }
-                if !inSwift.isEmpty { series.append(LineChart.Series(scheme: scheme.rawValue, points: inSwift, label: "\(scheme) · Swift cell", dashed: false)) }
-            }
-            guard !series.isEmpty else { continue }
-            var chart = LineChart(
-                title: "Calibration, slot table (writer \(writer)): C libraries ÷ none in both harnesses",
-                subtitle: [results.presetLabel, "dashed: standalone C harness, solid: Swift cell", "band: 95 % bootstrap interval"]
-                    .joined(separator: " · "),
-                x: threadsAxis, y: .init(title: "reads/s ÷ none's (same harness, same repetition)", format: .ratio, scale: .linear(includeZero: true)),
-                series: series)
-            chart.referenceY = 1
-            figures.append(ChartFigure(
-                file: fileName("calibration", "slot-table", writer), section: section.swiftVersusC,
-                caption: "Each C library's reader throughput ÷ none's, in the C harness (the cell written in C against the library) and in the Swift cell (the library behind the Reclaimer protocol): the gap is what the Swift cell and the protocol add.",
-                chart: chart))
         }
         return figures
+    }
+
+    static func calibrationFigure(_ results: ResultSet, writer: String, readWork: Int, _ harnessCells: [ResultRow],
+                                  _ cellCells: [ResultRow]) -> ChartFigure? {
+        func ratios(_ cells: [ResultRow], _ scheme: String) -> [LineChart.Point] {
+            let none = Dictionary(cells.filter { $0["scheme"] == "none" }.map { ("\($0["threads"])/\($0["repetition"])", $0) },
+                                  uniquingKeysWith: { first, _ in first })
+            var byX: [Double: [Double]] = [:]
+            for row in cells where row["scheme"] == scheme {
+                guard let x = row.number("threads"), let value = row.number("reads_per_s"),
+                      let base = none["\(row["threads"])/\(row["repetition"])"]?.number("reads_per_s"), base > 0 else { continue }
+                byX[x, default: []].append(value / base)
+            }
+            return byX.keys.sorted().compactMap { ratioPoint(x: $0, byX[$0]!) }
+        }
+        var series: [LineChart.Series] = []
+        for scheme in HarnessLanguage.cSchemes where scheme != .none {
+            let inC = ratios(harnessCells, scheme.rawValue), inSwift = ratios(cellCells, scheme.rawValue)
+            if !inC.isEmpty { series.append(LineChart.Series(scheme: scheme.rawValue, points: inC, label: "\(scheme) · C harness", dashed: true)) }
+            if !inSwift.isEmpty { series.append(LineChart.Series(scheme: scheme.rawValue, points: inSwift, label: "\(scheme) · Swift cell", dashed: false)) }
+        }
+        guard !series.isEmpty else { return nil }
+        let work = readWork == 0 ? "" : ", read work \(readWork)"
+        var chart = LineChart(
+            title: "Calibration, slot table (writer \(writer)\(work)): C libraries ÷ none in both harnesses",
+            subtitle: [results.presetLabel, "dashed: standalone C harness, solid: Swift cell", "band: 95 % bootstrap interval"]
+                .joined(separator: " · "),
+            x: threadsAxis, y: .init(title: "reads/s ÷ none's (same harness, read work and repetition)", format: .ratio,
+                                     scale: .linear(includeZero: true)),
+            series: series)
+        chart.referenceY = 1
+        return ChartFigure(
+            file: fileName("calibration", "slot-table", writer, readWork == 0 ? "" : "work\(readWork)"), section: section.swiftVersusC,
+            caption: "Each C library's reader throughput ÷ none's\(readWork == 0 ? "" : " with \(readWork) rounds of work on each read's value"), in the C harness (the cell written in C against the library) and in the Swift cell (the library behind the Reclaimer protocol): the gap is what the Swift cell and the protocol add.",
+            chart: chart)
     }
 }
