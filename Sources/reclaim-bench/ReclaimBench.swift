@@ -308,6 +308,12 @@ extension ReclaimBench {
         var keyRange: Int?
         @Option(name: .customLong("read-work"), help: "Comma-separated rounds of work on each read's value after its guard, in the read-mostly slot-table cells of both harnesses (0–1000; a round is a dependent xor-shift and multiply, ~1.3 ns here). Default 0; calibration: 0, and 4 beside the paced-writer cells.")
         var readWork: String?
+        @Option(name: .customLong("bag-capacity"), help: "Sweep: comma-separated nodes per bag (1–65536; default 64). Each value but the default runs every cell again for the schemes that read it (ebr, qsbr, rcu, ck-epoch), with none beside them.")
+        var bagCapacity: String?
+        @Option(name: .customLong("retire-scan-threshold"), help: "Sweep: comma-separated retires between scans (1–1000000; default 1000), for the hazard-pointer schemes (hp, hp-asym, hp-percpu, ck-hp).")
+        var retireScanThreshold: String?
+        @Option(name: .customLong("qs-interval"), help: "Sweep: comma-separated quiescent-state intervals, operations per announcement (1–1000000; default 1), for qsbr and urcu-qsbr.")
+        var qsInterval: String?
         @Option(help: "Seconds of measured window per cell (default: quick 0.5, full 1).")
         var duration: Double?
         @Option(help: "Repetitions, the outermost loop (default: quick 1, full 5).")
@@ -340,6 +346,9 @@ extension ReclaimBench {
             arguments.memoryCapMegabytes = memoryCap
             arguments.harness = harness
             arguments.readWork = readWork
+            arguments.knobs[.bagCapacity] = bagCapacity
+            arguments.knobs[.retireScanThreshold] = retireScanThreshold
+            arguments.knobs[.quiescentStateInterval] = qsInterval
             let options: RunOptions
             do { options = try RunOptions(arguments) } catch { throw fail(error) }
             rs_install_interrupt_handlers()

@@ -221,19 +221,21 @@ struct CalibrationTests {
         try? FileManager.default.removeItem(atPath: folder)
     }
 
-    @Test("a runs.csv from before writer_cpu_s, harness and read_work is still read, those columns empty")
+    @Test("a runs.csv from before writer_cpu_s, harness, read_work and the knob columns is still read, those columns empty")
     func legacyColumns() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reclaimbench-legacy-\(getpid())")
         try? FileManager.default.removeItem(at: folder)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let old = Array(ResultsSchema.runColumns.prefix(ResultsSchema.runColumns.count - 3))
+        let old = Array(ResultsSchema.runColumns.prefix(upTo: ResultsSchema.runColumns.firstIndex(of: "writer_cpu_s")!))
         let row = old.map { $0 == "scheme" ? "ebr" : $0 == "status" ? "ok" : "1" }
         try (old.joined(separator: ",") + "\n" + row.joined(separator: ",") + "\n")
             .write(to: folder.appendingPathComponent(ResultsFolder.runsFile), atomically: true, encoding: .utf8)
         let table = try RatioAnalysis.Table(folder: folder)
         #expect(table.rows.count == 1 && table.rows[0]["harness"] == "" && table.rows[0]["writer_cpu_s"] == ""
-                && table.rows[0]["read_work"] == "")
+                && table.rows[0]["read_work"] == "" && table.rows[0]["knobs"] == "" && table.rows[0]["bag_capacity"] == "")
         #expect(table.rows[0]["scheme_counters"] == "1")
+        // An empty knobs column is the defaults: the row stays in the analyses.
+        #expect(RatioAnalysis.Table.atDefaults(table.rows[0]))
         // A header that is not a prefix of the documented columns is still refused.
         try (["scheme", "nonsense"].joined(separator: ",") + "\nebr,1\n")
             .write(to: folder.appendingPathComponent(ResultsFolder.runsFile), atomically: true, encoding: .utf8)

@@ -37,10 +37,16 @@ public enum RatioAnalysis {
     public struct Table {
         public let rows: [[String: String]]
 
-        public init(folder: URL) throws(RunnerError) {
+        /// The rows at the default configuration; with `includingSweeps`, a knob sweep's
+        /// rows too (KnobAnalysis: every other analysis compares schemes at the defaults).
+        public init(folder: URL, includingSweeps: Bool = false) throws(RunnerError) {
             let file = try CSVFile.read(folder.appendingPathComponent(ResultsFolder.runsFile), expecting: ResultsSchema.runColumns)
-            rows = file.rows.map { Dictionary(uniqueKeysWithValues: zip(file.header, $0)) }
+            let rows = file.rows.map { Dictionary(uniqueKeysWithValues: zip(file.header, $0)) }
+            self.rows = includingSweeps ? rows : rows.filter(Self.atDefaults)
         }
+
+        /// Whether a row ran at the default configuration (an empty `knobs` column).
+        public static func atDefaults(_ row: [String: String]) -> Bool { (row["knobs"] ?? "").isEmpty }
 
         public init(rows: [[String: String]]) { self.rows = rows }
     }

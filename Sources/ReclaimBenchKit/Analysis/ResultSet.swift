@@ -57,7 +57,7 @@ public struct ResultSet: Sendable {
     /// As `measured`, for the cells run with `readWork` rounds of read work (calibration's;
     /// 0 is every other cell): a ratio is only a ratio within one read work.
     public func measured(readWork: Int) -> [ResultRow] {
-        let ok = runs.filter { $0["status"] == "ok" && $0["harness"] != "c" && Self.readWork($0) == readWork }
+        let ok = runs.filter { $0["status"] == "ok" && $0["harness"] != "c" && Self.readWork($0) == readWork && $0["knobs"].isEmpty }
         let shape = { (row: ResultRow) in
             ["workload", "structure", "threads", "read_percent", "key_range", "writer", "stalled_reader"].map { row[$0] }
         }
@@ -69,10 +69,15 @@ public struct ResultSet: Sendable {
     public static func readWork(_ row: ResultRow) -> Int { Int(row["read_work"]) ?? 0 }
 
     /// Rows of the standalone C harness (calibration cells).
-    public var cHarness: [ResultRow] { runs.filter { $0["status"] == "ok" && $0["harness"] == "c" } }
+    public var cHarness: [ResultRow] { runs.filter { $0["status"] == "ok" && $0["harness"] == "c" && $0["knobs"].isEmpty } }
 
-    /// The rows as column → value dictionaries (RatioAnalysis' input).
+    /// The rows at the default configuration as column → value dictionaries (RatioAnalysis'
+    /// input); `sweepTable` adds a knob sweep's rows (KnobAnalysis).
     public var table: RatioAnalysis.Table {
+        RatioAnalysis.Table(rows: sweepTable.rows.filter(RatioAnalysis.Table.atDefaults))
+    }
+
+    public var sweepTable: RatioAnalysis.Table {
         let columns = ResultsSchema.runColumns
         return RatioAnalysis.Table(rows: runs.map { row in Dictionary(uniqueKeysWithValues: columns.map { ($0, row[$0]) }) })
     }

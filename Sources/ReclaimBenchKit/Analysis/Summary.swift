@@ -31,6 +31,8 @@ public enum Summary {
         }
         let calibration = CalibrationAnalysis.text(table)
         if !calibration.isEmpty { sections.append(calibration) }
+        let knobs = KnobAnalysis.text(try RatioAnalysis.Table(folder: folder, includingSweeps: true))
+        if !knobs.isEmpty { sections.append(knobs) }
         let effect = RatioAnalysis.samplerEffect(table)
         if !effect.isEmpty {
             var text = "sampler off ÷ sampler on (medians over repetitions; 1.00 = no effect)\n"

@@ -16,12 +16,13 @@ public struct ChartFigure: Sendable {
 public enum ChartCatalog {
     public static let section = (
         throughput: "Throughput", memory: "Memory vs threads", time: "Memory over time",
-        latency: "Retire → free latency", overcommit: "Overcommit", swiftVersusC: "Swift vs C"
+        latency: "Retire → free latency", overcommit: "Overcommit", swiftVersusC: "Swift vs C",
+        knobs: "Knob sweeps: throughput against memory"
     )
 
     public static func figures(_ results: ResultSet) -> [ChartFigure] {
         throughput(results) + memoryVsThreads(results) + memoryOverTime(results) + retireFree(results) + overcommit(results)
-            + swiftVersusC(results) + calibration(results)
+            + swiftVersusC(results) + calibration(results) + knobSweeps(results)
     }
 
     /// Writes every chart as `charts/<file>` under `folder` (each through a temporary file

@@ -28,7 +28,7 @@ enum CHarnessCell {
             result.note = "\(spec.scheme) on \(spec.structure) (\(spec.workload)): \(reason)"
             return result
         }
-        let configuration = ReclaimerConfiguration()
+        let configuration = spec.configuration
         let samples = UnsafeMutablePointer<UInt64>.allocate(capacity: latencyCapacity)
         defer { samples.deallocate() }
         var cSpec = rl_c_cell_spec(

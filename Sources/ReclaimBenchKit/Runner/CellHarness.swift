@@ -58,7 +58,7 @@ final class CellHarness<R: Reclaimer>: @unchecked Sendable {
 
     init(spec: CellSpec) throws {
         self.spec = spec
-        domain = try R(configuration: ReclaimerConfiguration())
+        domain = try R(configuration: spec.configuration)
     }
 
     deinit {

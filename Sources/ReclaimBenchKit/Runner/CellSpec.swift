@@ -82,6 +82,21 @@ public struct CellSpec: Codable, Sendable, Hashable {
     /// Read-mostly slot table: dependent mixing rounds on each read's value after its
     /// guard (`rl_read_work`, ~1.3 ns a round), in both harnesses; 0 elsewhere.
     public var readWork: Int = 0
+    /// The configuration's knobs this cell sets away from their defaults (a sweep's cells;
+    /// empty everywhere else).
+    public var knobs: [ReclaimerConfiguration.Knob: Int] = [:]
+
+    /// The scheme's configuration: the defaults with this cell's knobs.
+    public var configuration: ReclaimerConfiguration {
+        var configuration = ReclaimerConfiguration()
+        for (knob, value) in knobs { configuration[knob] = value }
+        return configuration
+    }
+
+    /// `bag_capacity=256;…` (sorted), or "" for a cell at the defaults: the `knobs` column.
+    public var knobsText: String {
+        knobs.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: ";")
+    }
 
     /// Human label for progress lines.
     public var label: String {
@@ -92,6 +107,7 @@ public struct CellSpec: Codable, Sendable, Hashable {
         if stalledReader { parts.append("stalled reader") }
         if !sampler { parts.append("sampler off") }
         if readWork > 0 { parts.append("read work \(readWork)") }
+        if !knobs.isEmpty { parts.append(knobsText) }
         if harness == .c { parts.append("C harness") }
         parts.append("rep \(repetition)")
         return parts.joined(separator: ", ")

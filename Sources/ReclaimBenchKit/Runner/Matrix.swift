@@ -28,6 +28,8 @@ struct CellShape: Hashable {
     var sampler = true
     var harness = HarnessLanguage.swift
     var readWork = 0
+    /// Knobs away from their defaults (a sweep's shapes run only the schemes that read them).
+    var knobs: [ReclaimerConfiguration.Knob: Int] = [:]
 }
 
 public enum Matrix {
@@ -129,10 +131,36 @@ public enum Matrix {
         return shapes
     }
 
+    /// Each shape, then again at every swept knob value other than the default (one knob at
+    /// a time).
+    static func sweep(_ shapes: [CellShape], _ options: RunOptions) -> [CellShape] {
+        let defaults = ReclaimerConfiguration()
+        var swept = shapes
+        for knob in ReclaimerConfiguration.Knob.allCases {
+            for value in options.knobs[knob] ?? [] where value != defaults[knob] {
+                swept += shapes.map { var shape = $0; shape.knobs = [knob: value]; return shape }
+            }
+        }
+        return swept
+    }
+
+    /// Whether `scheme` runs in a shape: every scheme at the defaults; at a swept knob
+    /// value, `none` (the ratios' baseline) and the schemes that read the knob.
+    static func runs(_ scheme: SchemeID, in shape: CellShape) -> Bool {
+        scheme == .none || shape.knobs.keys.allSatisfy { scheme.descriptor.knobs.contains($0) }
+    }
+
     static func build(_ presetShapes: [CellShape], _ options: RunOptions) throws(RunnerError) -> RunPlan {
         let full = options.preset == .full || options.preset == .calibration
         var shapes = presetShapes
         shapes = shapes.filter { options.structures.contains($0.structure) && options.workloads.contains($0.workload) }
+        shapes = sweep(shapes, options).filter { shape in
+            // A swept shape in which no chosen scheme reads the knob would run none alone.
+            shape.knobs.isEmpty || options.schemes.contains { scheme in
+                scheme != .none && runs(scheme, in: shape) && reason(scheme, shape.structure) == nil
+                    && shape.harness.unsupportedReason(scheme, shape.structure, shape.workload) == nil
+            }
+        }
         var skipped: [String] = []
         for structure in Set(shapes.map(\.structure)).sorted(by: { $0.rawValue < $1.rawValue }) {
             for scheme in options.schemes {
@@ -153,7 +181,8 @@ public enum Matrix {
             var round: [CellSpec] = []
             for (group, shape) in shapes.enumerated() {
                 for scheme in options.schemes where reason(scheme, shape.structure) == nil
-                    && shape.harness.unsupportedReason(scheme, shape.structure, shape.workload) == nil {
+                    && shape.harness.unsupportedReason(scheme, shape.structure, shape.workload) == nil
+                    && runs(scheme, in: shape) {
                     round.append(CellSpec(
                         index: 0, group: group, repetition: repetition, scheme: scheme, structure: shape.structure,
                         workload: shape.workload, threads: shape.threads, readPercent: shape.readPercent,
@@ -161,7 +190,8 @@ public enum Matrix {
                         overcommitFactor: shape.overcommitFactor, sleepEvery: shape.sleepEvery, sleepMicros: shape.sleepMicros,
                         stalledReader: shape.stalledReader, sampler: shape.sampler, durationSeconds: duration,
                         warmupSeconds: warmup, seed: options.seed &+ UInt64(repetition) &* 1_000_003 &+ UInt64(group),
-                        memoryCapBytes: options.memoryCapBytes, harness: shape.harness, readWork: shape.readWork))
+                        memoryCapBytes: options.memoryCapBytes, harness: shape.harness, readWork: shape.readWork,
+                        knobs: shape.knobs))
                 }
             }
             round.shuffle(using: &random)  // drift hits every scheme alike

@@ -16,12 +16,13 @@ public enum ResultsSchema {
         "cpu_user_s", "cpu_system_s", "voluntary_switches", "involuntary_switches", "runnable_avg", "steal_ms",
         "achieved_sleep_us", "backlog_end", "drain_ms", "memory_slope_bytes_per_s", "memory_verdict", "note",
         "scheme_counters", "writer_cpu_s", "harness", "read_work",
+        "knobs", "bag_capacity", "retire_scan_threshold", "qs_interval",
     ]
 
     /// The columns every runs.csv has had: older files end earlier (before
-    /// `scheme_counters`, `writer_cpu_s`, `harness`, `read_work`) and are still read, with
-    /// the missing trailing columns empty (an empty `harness` is the Swift harness, an empty
-    /// `read_work` is 0).
+    /// `scheme_counters`, `writer_cpu_s`, `harness`, `read_work`, the knob columns) and are
+    /// still read, with the missing trailing columns empty (an empty `harness` is the Swift
+    /// harness, an empty `read_work` is 0, empty `knobs` the defaults).
     public static var minimumRunColumns: Int { runColumns.firstIndex(of: "scheme_counters")! }
 
     public static let seriesColumns = [
@@ -78,7 +79,11 @@ public enum ResultsSchema {
             number(result.achievedSleepMicros), String(result.backlogEnd), number(result.drainMilliseconds),
             number(result.memorySlopeBytesPerSecond), result.memoryVerdict, result.note, result.schemeCounters,
             number(result.writerCPUSeconds), spec.harness.rawValue, String(spec.readWork),
-        ]
+            spec.knobsText,
+        ] + ReclaimerConfiguration.Knob.allCases.map { knob in
+            // The value in effect, for the schemes that read the knob; empty for the others.
+            spec.scheme.descriptor.knobs.contains(knob) ? String(spec.configuration[knob]) : ""
+        }
         return fields.map(CSV.escape).joined(separator: ",")
     }
 

@@ -60,6 +60,8 @@ public struct RunArguments: Sendable, Equatable {
     public var memoryCapMegabytes: Int = 4096
     public var harness: String?
     public var readWork: String?
+    /// `--bag-capacity`, `--retire-scan-threshold`, `--qs-interval`: comma-separated values.
+    public var knobs: [ReclaimerConfiguration.Knob: String] = [:]
     public init() {}
 }
 
@@ -82,6 +84,10 @@ public struct RunOptions: Codable, Sendable, Equatable {
     /// `--read-work`: rounds of work per read in the read-mostly slot-table cells (nil lets
     /// the preset decide: 0, and calibration adds 4 beside its paced-writer cells).
     public var readWork: [Int]?
+    /// Knob sweeps: each listed value of a knob (other than its default) adds every cell
+    /// again for the schemes that read the knob, with `none` beside them; one knob at a
+    /// time, the others at their defaults.
+    public var knobs: [ReclaimerConfiguration.Knob: [Int]] = [:]
 
     /// Checks every flag; the first bad value throws a one-line error (exit 64).
     public init(_ arguments: RunArguments) throws(RunnerError) {
@@ -122,6 +128,19 @@ public struct RunOptions: Codable, Sendable, Equatable {
         }
         readWork = try arguments.readWork.map { text throws(RunnerError) in
             try Self.integers("--read-work", text, allowed: 0...1000, what: "rounds")
+        }
+        for knob in ReclaimerConfiguration.Knob.allCases {
+            guard let text = arguments.knobs[knob] else { continue }
+            knobs[knob] = try Self.integers(Self.flag(knob), text, allowed: knob.allowed, what: "values")
+        }
+    }
+
+    /// The command-line flag that sweeps `knob`.
+    public static func flag(_ knob: ReclaimerConfiguration.Knob) -> String {
+        switch knob {
+        case .bagCapacity: "--bag-capacity"
+        case .retireScanThreshold: "--retire-scan-threshold"
+        case .quiescentStateInterval: "--qs-interval"
         }
     }
 

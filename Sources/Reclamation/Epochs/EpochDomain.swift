@@ -62,7 +62,7 @@ public final class EpochDomain: Reclaimer, @unchecked Sendable {
         id: "ebr", family: .epochs,
         summary: "64-bit global epoch, pinned threads publish it; bags freed two epochs after sealing",
         reference: "Fraser 2004; crossbeam-epoch; Brown (DEBRA) PODC 2015",
-        capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes
+        capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes, knobs: [.bagCapacity]
     )
 
     enum Event: Int, CaseIterable {

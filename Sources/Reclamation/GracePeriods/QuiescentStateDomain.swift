@@ -55,7 +55,7 @@ public final class QuiescentStateDomain: Reclaimer, @unchecked Sendable {
         id: "qsbr", family: .gracePeriods,
         summary: "threads announce quiescent states between operations; free read side; bags wait a grace period",
         reference: "McKenney & Slingwine 1998; Desnoyers et al., IEEE TPDS 2012 (liburcu qsbr)",
-        capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes
+        capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes, knobs: [.bagCapacity, .quiescentStateInterval]
     )
 
     enum Event: Int, CaseIterable {

@@ -56,7 +56,7 @@ public final class ReadCopyUpdateDomain: Reclaimer, @unchecked Sendable {
         id: "rcu", family: .gracePeriods,
         summary: "compiler-barrier read side, membarrier writer; call_rcu reclaimer thread, writers help past a backlog bound",
         reference: "Desnoyers et al., IEEE TPDS 2012 (liburcu memb + call_rcu)",
-        capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes, helperThreads: 1
+        capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes, helperThreads: 1, knobs: [.bagCapacity]
     )
 
     enum Event: Int, CaseIterable {

@@ -72,7 +72,7 @@ public final class AsymmetricHazardPointerDomain: Reclaimer {
         summary: "hp with an asymmetric fence: publish + compiler barrier + re-validate; membarrier in the scanner",
         reference: "Michael 2004; folly hazptr asymmetric fence (Dice, Herlihy, Kogan 2016 "
             + "'Fast non-intrusive memory reclamation for highly-concurrent data structures')",
-        capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes
+        capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes, knobs: [.retireScanThreshold]
     )
 
     /// hp's domain, fenced with membarrier: records, retire lists, hand-off records, scans.

@@ -66,7 +66,7 @@ public final class HazardPointerDomain: Reclaimer, @unchecked Sendable {
         id: "hp", family: .hazardPointers,
         summary: "per-thread slots, publish + fence + re-validate; retire lists scanned against a sorted snapshot",
         reference: "Michael 2004, IEEE TPDS 15(6)",
-        capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes
+        capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes, knobs: [.retireScanThreshold]
     )
 
     /// Faults planted on purpose, so that tests can show a check fails. Off in every real run.

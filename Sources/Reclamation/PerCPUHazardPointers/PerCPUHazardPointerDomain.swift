@@ -93,7 +93,7 @@ public final class PerCPUHazardPointerDomainOf<Variant: PerCPUHazardVariant>: Re
                 ? "planted: a hand-off released through the per-CPU slot it was taken in"
                 : "4 per-CPU slots claimed by CAS (CPU number a hint), K backup slots, explicit demote; Michael's retire lists",
             reference: "Desnoyers, Linux hazptr RFC v5 (2026); McKenney, hazptrtorture; Michael 2004",
-            capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes)
+            capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes, knobs: [.retireScanThreshold])
     }
 
     public var configuration: ReclaimerConfiguration { core.configuration }

@@ -45,6 +45,42 @@ public struct ReclaimerConfiguration: Sendable, Hashable, Codable {
             retireScanThreshold: 4, scanPeriod: .milliseconds(1), bagCapacity: 4, callbackBacklogBound: 64)
     }
 
+    /// The parameters a run can sweep (`run --bag-capacity 16,64,256` …): each trades
+    /// throughput against memory or reclamation latency for the schemes that read it
+    /// (`SchemeDescriptor.knobs`). The raw value is the manifest's and the CSV's name.
+    public enum Knob: String, Sendable, Hashable, Codable, CodingKeyRepresentable, CaseIterable {
+        case bagCapacity = "bag_capacity"
+        case retireScanThreshold = "retire_scan_threshold"
+        case quiescentStateInterval = "qs_interval"
+
+        /// The values a sweep may take (a run refuses others with exit 64).
+        public var allowed: ClosedRange<Int> {
+            switch self {
+            case .bagCapacity: 1...65_536
+            case .retireScanThreshold: 1...1_000_000
+            case .quiescentStateInterval: 1...1_000_000
+            }
+        }
+    }
+
+    /// The knob's value in this configuration.
+    public subscript(knob: Knob) -> Int {
+        get {
+            switch knob {
+            case .bagCapacity: bagCapacity
+            case .retireScanThreshold: retireScanThreshold
+            case .quiescentStateInterval: quiescentStateInterval
+            }
+        }
+        set {
+            switch knob {
+            case .bagCapacity: bagCapacity = newValue
+            case .retireScanThreshold: retireScanThreshold = newValue
+            case .quiescentStateInterval: quiescentStateInterval = newValue
+            }
+        }
+    }
+
     /// `key=value` pairs for manifests and `list`.
     public var parameters: [(String, String)] {
         [

@@ -32,6 +32,9 @@ public struct SchemeDescriptor: Sendable, Hashable {
     /// The C library that implements the scheme (the reference backends), or nil for a
     /// scheme written in Swift here.
     public let library: String?
+    /// The configuration's knobs this scheme reads (a sweep runs only these schemes at
+    /// the knob's other values).
+    public let knobs: [ReclaimerConfiguration.Knob]
 
     /// "Swift", or the C library's name.
     public var implementation: String { library.map { "C: \($0)" } ?? "Swift" }
@@ -40,7 +43,7 @@ public struct SchemeDescriptor: Sendable, Hashable {
         id: String, family: SchemeFamily, summary: String, reference: String,
         capabilities: ReclaimerCapabilities, nodeHeaderBytes: Int, helperThreads: Int = 0,
         linkOverheadBytes: Int = 0, deleterMayKeepNode: Bool = true, unsupportedStructures: [UnsupportedStructure] = [],
-        library: String? = nil
+        library: String? = nil, knobs: [ReclaimerConfiguration.Knob] = []
     ) {
         self.id = id
         self.family = family
@@ -53,6 +56,7 @@ public struct SchemeDescriptor: Sendable, Hashable {
         self.deleterMayKeepNode = deleterMayKeepNode
         self.unsupportedStructures = unsupportedStructures
         self.library = library
+        self.knobs = knobs
     }
 }
 

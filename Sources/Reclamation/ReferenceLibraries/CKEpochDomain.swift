@@ -53,7 +53,7 @@ public final class CKEpochDomain: Reclaimer, @unchecked Sendable {
         summary: "Concurrency Kit's ck_epoch: begin/end sections, ck_epoch_call, ck_epoch_poll every bag of retires",
         reference: "Al Bahra, Concurrency Kit ck_epoch (C library; the reference for ebr)",
         capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes,
-        library: "Concurrency Kit (libck)"
+        library: "Concurrency Kit (libck)", knobs: [.bagCapacity]
     )
 
     enum Event: Int, CaseIterable {

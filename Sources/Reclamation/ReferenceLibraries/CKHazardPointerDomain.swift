@@ -57,7 +57,7 @@ public final class CKHazardPointerDomain: Reclaimer, @unchecked Sendable {
         summary: "Concurrency Kit's ck_hp: set + fence + validate, ck_hp_retire, ck_hp_reclaim at ck's threshold",
         reference: "Al Bahra, Concurrency Kit ck_hp (C library; the reference for hp); Michael 2004",
         capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes,
-        library: "Concurrency Kit (libck)"
+        library: "Concurrency Kit (libck)", knobs: [.retireScanThreshold]
     )
 
     /// ck's degree: hazard pointers per record (a list traversal needs 3).

@@ -49,7 +49,7 @@ public final class LiburcuQSBRDomain: Reclaimer, @unchecked Sendable {
         summary: "liburcu qsbr: free read side, quiescent states between operations, call_rcu on liburcu's worker thread",
         reference: "Desnoyers et al., IEEE TPDS 2012: liburcu qsbr + call_rcu (C library; the reference for qsbr)",
         capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes, helperThreads: 1,
-        library: "liburcu"
+        library: "liburcu", knobs: [.quiescentStateInterval]
     )
 
     public let configuration: ReclaimerConfiguration
