@@ -148,4 +148,17 @@ struct KnobTests {
         #expect(Set(bags.chart.series.map(\.scheme)) == ["ebr", "qsbr"])
         #expect(bags.chart.series.allSatisfy { $0.points.count == 3 })
     }
+    @Test("summarize holds each scheme to its target, and hp-percpu to hp in the same cells")
+    func targets() throws {
+        let folder = scratchFolder("targets-fixture")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let options = try Self.sweep { $0.schemes = "none,ebr,hp,hp-percpu"; $0.repetitions = 5 }
+        _ = try RunCoordinator(options: options, command: ["reclaim-bench", "run"], out: folder, executor: KnobFixtureExecutor()).run()
+        let text = try Summary.text(folder: URL(fileURLWithPath: folder), threads: 2, readPercent: 99)
+        // Every scheme at 0.5 of none: ebr misses its 0.92, hp its 0.75; hp-percpu ties hp.
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("ebr ") && $0.contains("≥ 0.92") && $0.contains("missed") }, "\(text)")
+        #expect(lines.contains { $0.hasPrefix("hp ") && $0.contains("≥ 0.75") && $0.contains("missed") }, "\(text)")
+        #expect(lines.contains("hp-percpu ÷ hp (paired by repetition): 1.000 [1.000–1.000], 5 repetitions, target ≥ 1.00: met"), "\(text)")
+    }
 }

@@ -38,7 +38,7 @@ public struct ChildProcessExecutor: CellExecutor {
         try process.run()
         try input.fileHandleForWriting.write(contentsOf: JSONEncoder().encode(spec))
         try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let data = Self.readToEnd(output.fileHandleForReading)
         process.waitUntilExit()
         let diagnostics = (try? Data(contentsOf: errorsURL)) ?? Data()
         if rs_interrupted() != 0 { throw CellInterrupted() }
@@ -55,5 +55,25 @@ public struct ChildProcessExecutor: CellExecutor {
             return failed
         }
         return result
+    }
+
+    /// Everything until end of file, retrying reads a signal interrupted: Ctrl-C reaches the
+    /// child and us together, and Foundation's `readDataToEndOfFile()` traps on EINTR
+    /// (a `try!` inside it), which lost the run's manifest and report.
+    static func readToEnd(_ handle: FileHandle) -> Data {
+        var data = Data()
+        let capacity = 1 << 16
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(handle.fileDescriptor, buffer, capacity)
+            if count > 0 {
+                data.append(buffer.assumingMemoryBound(to: UInt8.self), count: count)
+            } else if count < 0 && errno == EINTR {
+                continue
+            } else {
+                return data  // end of file, or an error: the child's exit status says the rest
+            }
+        }
     }
 }
