@@ -58,11 +58,17 @@ public struct PerCPUHazardParticipant<Variant: PerCPUHazardVariant>: ReclaimerPa
         if hot.pendingWork != 0 { domain.performDeferredWork(record) }
     }
 
-    public func flush() { domain.core.flush(record) }
+    public func flush() {
+        PerCPUHazardState.countFastPathHits(hint, record)
+        domain.core.flush(record)
+    }
 
     public func quiescentState() {}
 
-    deinit { domain.core.unregister(record) }
+    deinit {
+        PerCPUHazardState.countFastPathHits(hint, record)
+        domain.core.unregister(record)
+    }
 }
 
 /// An `hp-percpu` guard: protect claims a per-CPU slot by CAS (or falls back to a backup
@@ -133,9 +139,10 @@ public struct PerCPUHazardGuard<Variant: PerCPUHazardVariant>: ReclaimerGuard, ~
                 // ORDERING[HPC-E1]: seq_cst CAS publishes and fences in one (P1: the winner owns it).
                 if words[index].compareExchange(expected: 0, desired: bits, ordering: .sequentiallyConsistent).exchanged {
                     locations[slot] = words + index
+                    // The countdown to the next hint refresh also counts the fast-path
+                    // hits: refreshHint() adds them to the statistic in one bump.
                     hint[1] &-= 1
                     if hint[1] <= 0 { refreshHint() }
-                    record.bumpEvent(HazardPointerDomain.Event.fastPathHits.rawValue)
                     return
                 }
                 record.bumpEvent(HazardPointerDomain.Event.casFailures.rawValue)
@@ -170,9 +177,14 @@ public struct PerCPUHazardGuard<Variant: PerCPUHazardVariant>: ReclaimerGuard, ~
         record.bumpEvent(HazardPointerDomain.Event.backupUses.rawValue)
     }
 
+    /// Asks for the CPU again; the claims since the last refresh were fast-path hits.
     @usableFromInline
     @inline(never)
     func refreshHint() {
+        // As PerCPUHazardState.countFastPathHits, through the unowned reference (passing the
+        // record on would retain and release it).
+        let claims = PerCPUHazardState.hintRefreshPeriod - hint[1]
+        if claims > 0 { record.bumpEvent(HazardPointerDomain.Event.fastPathHits.rawValue, by: UInt64(claims)) }
         hint[0] = Int(max(0, rs_sched_getcpu())) % cpus
         hint[1] = PerCPUHazardState.hintRefreshPeriod
     }
