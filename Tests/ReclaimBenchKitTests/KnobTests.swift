@@ -130,6 +130,13 @@ struct KnobTests {
                 let found = try #require(point(.bagCapacity, scheme, bag), "\(scheme) bag \(bag)")
                 #expect(abs(found.ratio.median - expected) < 1e-9 && found.ratio.repetitions == 5, "\(scheme) bag \(bag): \(found.ratio)")
                 #expect(found.isDefault == (bag == 64) && found.unreclaimedAverage == Double(bag))
+                // ÷ the default, paired by repetition: the value's own effect (nil at the default).
+                if bag == 64 {
+                    #expect(found.toDefault == nil)
+                } else {
+                    let toDefault = try #require(found.toDefault)
+                    #expect(abs(toDefault.median - expected / 0.5) < 1e-9 && toDefault.repetitions == 5, "\(toDefault)")
+                }
             }
         }
         #expect(point(.bagCapacity, "hp", 64) == nil, "hp does not read the bag capacity")

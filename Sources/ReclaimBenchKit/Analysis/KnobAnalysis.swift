@@ -15,6 +15,9 @@ public enum KnobAnalysis {
         public var cell: String
         public var scheme: String
         public var ratio: RatioAnalysis.Estimate
+        /// This value's ratio to none ÷ the default value's, paired by repetition (nil for
+        /// the default): the loss or gain the value itself makes, with its interval.
+        public var toDefault: RatioAnalysis.Estimate?
         /// Medians over the repetitions.
         public var allocatedAverageBytes: Double
         public var unreclaimedAverage: Double
@@ -75,6 +78,7 @@ public enum KnobAnalysis {
                     return scheme
                 })
                 for scheme in schemes.sorted() {
+                    let perRepetition = byValue.mapValues { ratiosByRepetition($0, scheme: scheme) }
                     for (value, group) in byValue.sorted(by: { $0.key < $1.key }) {
                         let own = group.filter { $0["scheme"] == scheme }
                         guard !own.isEmpty, let ratio = RatioAnalysis.ratiosToNone(
@@ -83,15 +87,36 @@ public enum KnobAnalysis {
                         func median(_ column: String) -> Double {
                             RatioAnalysis.median(own.compactMap { Double($0[column] ?? "") })
                         }
+                        let isDefault = value == defaults[knob]
+                        let toDefault = isDefault ? nil : CalibrationAnalysis.estimate(
+                            scheme, CalibrationAnalysis.paired(perRepetition[value] ?? [:], perRepetition[defaults[knob]] ?? [:], /),
+                            seed: 10)
                         points.append(Point(
-                            knob: knob, value: value, isDefault: value == defaults[knob], cell: cellLabel(own[0]),
-                            scheme: scheme, ratio: ratio, allocatedAverageBytes: median("allocated_avg_bytes"),
+                            knob: knob, value: value, isDefault: isDefault, cell: cellLabel(own[0]),
+                            scheme: scheme, ratio: ratio, toDefault: toDefault, allocatedAverageBytes: median("allocated_avg_bytes"),
                             unreclaimedAverage: median("unreclaimed_avg"), retireFreeP99Nanoseconds: median("retire_free_p99_ns")))
                     }
                 }
             }
         }
         return points
+    }
+
+    /// repetition → `scheme`'s metric ÷ none's, within one group of rows (one knob value).
+    static func ratiosByRepetition(_ rows: [[String: String]], scheme: String) -> [String: Double] {
+        let metric = metric(rows)
+        var none: [String: Double] = [:], own: [String: Double] = [:]
+        for row in rows {
+            guard let value = Double(row[metric] ?? ""), value > 0 else { continue }
+            let key = "\(row["group"] ?? "")/\(row["repetition"] ?? "")"
+            if row["scheme"] == "none" { none[key] = value } else if row["scheme"] == scheme { own[key] = value }
+        }
+        var byRepetition: [String: Double] = [:]
+        for (key, value) in own {
+            guard let base = none[key] else { continue }
+            byRepetition[String(key.split(separator: "/").last ?? "")] = value / base
+        }
+        return byRepetition
     }
 
     /// Readers' throughput in the slot-table cells (the writer is apart), operations elsewhere.
@@ -103,12 +128,14 @@ public enum KnobAnalysis {
     public static func text(_ table: RatioAnalysis.Table) -> String {
         let points = points(table)
         guard !points.isEmpty else { return "" }
-        var text = "Knob sweeps: throughput ÷ none (same group and repetition; median [95 % bootstrap interval]) beside the memory and reclamation latency it costs; * = the default\n"
+        var text = "Knob sweeps: throughput ÷ none (same group and repetition; median [95 % bootstrap interval]), that ratio ÷ the default value's (paired by repetition), and the memory and reclamation latency it costs; * = the default\n"
         text += TextTable.render(
-            header: ["knob", "cell", "scheme", "value", "÷ none", "allocated (avg)", "unreclaimed (avg)", "retire→free p99", "repetitions"],
+            header: ["knob", "cell", "scheme", "value", "÷ none", "÷ default", "allocated (avg)", "unreclaimed (avg)", "retire→free p99",
+                     "repetitions"],
             rows: points.map { point in
                 [point.knob.rawValue, point.cell, point.scheme, "\(point.value)\(point.isDefault ? " *" : "")",
                  String(format: "%.2f [%.2f–%.2f]", point.ratio.median, point.ratio.low, point.ratio.high),
+                 point.toDefault.map { String(format: "%.2f [%.2f–%.2f]", $0.median, $0.low, $0.high) } ?? "-",
                  String(format: "%.1f MB", point.allocatedAverageBytes / 1e6), String(format: "%.0f", point.unreclaimedAverage),
                  point.retireFreeP99Nanoseconds > 0 ? String(format: "%.1f µs", point.retireFreeP99Nanoseconds / 1e3) : "-",
                  String(point.ratio.repetitions)]

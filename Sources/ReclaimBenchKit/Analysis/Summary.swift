@@ -15,10 +15,11 @@ public enum Summary {
     public static func text(folder: URL, threads: Int, readPercent: Int) throws(RunnerError) -> String {
         let table = try RatioAnalysis.Table(folder: folder)
         var sections: [String] = []
-        let estimates = RatioAnalysis.ratiosToNone(table) { row in
+        let inCell = { (row: [String: String]) in
             row["workload"] == "read-mostly" && row["structure"] == "hash-map" && row["threads"] == String(threads)
                 && row["read_percent"] == String(readPercent) && row["sampler"] == "true" && row["harness"] != "c"
         }
+        let estimates = RatioAnalysis.ratiosToNone(table, where: inCell)
         if !estimates.isEmpty {
             var text = "read-mostly hash map, \(threads) threads, \(readPercent) % reads: ops/s as a ratio to none (paired by repetition)\n"
             text += TextTable.render(
@@ -32,9 +33,7 @@ public enum Summary {
                 })
             for goal in relativeTargets {
                 var values: [String: [String: Double]] = [:]  // scheme → group/repetition → ops/s
-                for row in table.rows where row["status"] == "ok" && row["workload"] == "read-mostly" && row["structure"] == "hash-map"
-                    && row["threads"] == String(threads) && row["read_percent"] == String(readPercent)
-                    && row["sampler"] == "true" && row["harness"] != "c" {
+                for row in table.rows where row["status"] == "ok" && inCell(row) {
                     if let scheme = row["scheme"], let value = Double(row["ops_per_s"] ?? ""), value > 0 {
                         values[scheme, default: [:]]["\(row["group"] ?? "")/\(row["repetition"] ?? "")"] = value
                     }

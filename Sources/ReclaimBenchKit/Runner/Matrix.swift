@@ -144,10 +144,13 @@ public enum Matrix {
         return swept
     }
 
-    /// Whether `scheme` runs in a shape: every scheme at the defaults; at a swept knob
-    /// value, `none` (the ratios' baseline) and the schemes that read the knob.
+    /// Whether `scheme` runs in a shape: not where the structure or the harness cannot run
+    /// it; at the defaults every other scheme; at a swept knob value, `none` (the ratios'
+    /// baseline) and the schemes that read the knob.
     static func runs(_ scheme: SchemeID, in shape: CellShape) -> Bool {
-        scheme == .none || shape.knobs.keys.allSatisfy { scheme.descriptor.knobs.contains($0) }
+        guard reason(scheme, shape.structure) == nil,
+              shape.harness.unsupportedReason(scheme, shape.structure, shape.workload) == nil else { return false }
+        return scheme == .none || shape.knobs.keys.allSatisfy { scheme.descriptor.knobs.contains($0) }
     }
 
     static func build(_ presetShapes: [CellShape], _ options: RunOptions) throws(RunnerError) -> RunPlan {
@@ -156,10 +159,7 @@ public enum Matrix {
         shapes = shapes.filter { options.structures.contains($0.structure) && options.workloads.contains($0.workload) }
         shapes = sweep(shapes, options).filter { shape in
             // A swept shape in which no chosen scheme reads the knob would run none alone.
-            shape.knobs.isEmpty || options.schemes.contains { scheme in
-                scheme != .none && runs(scheme, in: shape) && reason(scheme, shape.structure) == nil
-                    && shape.harness.unsupportedReason(scheme, shape.structure, shape.workload) == nil
-            }
+            shape.knobs.isEmpty || options.schemes.contains { $0 != .none && runs($0, in: shape) }
         }
         var skipped: [String] = []
         for structure in Set(shapes.map(\.structure)).sorted(by: { $0.rawValue < $1.rawValue }) {
@@ -180,9 +180,7 @@ public enum Matrix {
         for repetition in 1...repetitions {
             var round: [CellSpec] = []
             for (group, shape) in shapes.enumerated() {
-                for scheme in options.schemes where reason(scheme, shape.structure) == nil
-                    && shape.harness.unsupportedReason(scheme, shape.structure, shape.workload) == nil
-                    && runs(scheme, in: shape) {
+                for scheme in options.schemes where runs(scheme, in: shape) {
                     round.append(CellSpec(
                         index: 0, group: group, repetition: repetition, scheme: scheme, structure: shape.structure,
                         workload: shape.workload, threads: shape.threads, readPercent: shape.readPercent,
