@@ -81,9 +81,9 @@ public enum KnobAnalysis {
                     let perRepetition = byValue.mapValues { ratiosByRepetition($0, scheme: scheme) }
                     for (value, group) in byValue.sorted(by: { $0.key < $1.key }) {
                         let own = group.filter { $0["scheme"] == scheme }
-                        guard !own.isEmpty, let ratio = RatioAnalysis.ratiosToNone(
-                            RatioAnalysis.Table(rows: group), metric: metric(group), where: { _ in true })
-                            .first(where: { $0.scheme == scheme }) else { continue }
+                        let ratios = perRepetition[value] ?? [:]
+                        guard !own.isEmpty, let ratio = CalibrationAnalysis.estimate(
+                            scheme, ratios.keys.sorted().map { ratios[$0]! }, seed: 1) else { continue }
                         func median(_ column: String) -> Double {
                             RatioAnalysis.median(own.compactMap { Double($0[column] ?? "") })
                         }
