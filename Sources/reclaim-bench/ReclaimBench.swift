@@ -314,6 +314,8 @@ extension ReclaimBench {
         var retireScanThreshold: String?
         @Option(name: .customLong("qs-interval"), help: "Sweep: comma-separated quiescent-state intervals, operations per announcement (1–1000000; default 1), for qsbr and urcu-qsbr.")
         var qsInterval: String?
+        @Option(name: .customLong("gp-interval"), help: "Sweep: comma-separated least microseconds between the reclaimer thread's grace periods (0–1000000; default 0, one as soon as a bag is queued), for rcu.")
+        var gpInterval: String?
         @Option(help: "Seconds of measured window per cell (default: quick 0.5, full 1).")
         var duration: Double?
         @Option(help: "Repetitions, the outermost loop (default: quick 1, full 5).")
@@ -349,6 +351,7 @@ extension ReclaimBench {
             arguments.knobs[.bagCapacity] = bagCapacity
             arguments.knobs[.retireScanThreshold] = retireScanThreshold
             arguments.knobs[.quiescentStateInterval] = qsInterval
+            arguments.knobs[.gracePeriodInterval] = gpInterval
             let options: RunOptions
             do { options = try RunOptions(arguments) } catch { throw fail(error) }
             rs_install_interrupt_handlers()

@@ -69,7 +69,8 @@ struct KnobTests {
     func badValues() {
         for (knob, text, expected) in [(ReclaimerConfiguration.Knob.bagCapacity, "0", "--bag-capacity 0"),
                                        (.retireScanThreshold, "100,x", "--retire-scan-threshold 100,x"),
-                                       (.quiescentStateInterval, "2000000", "--qs-interval 2000000")] {
+                                       (.quiescentStateInterval, "2000000", "--qs-interval 2000000"),
+                                       (.gracePeriodInterval, "-1", "--gp-interval -1")] {
             do {
                 _ = try Self.sweep { $0.knobs[knob] = text }
                 Issue.record("\(text) was accepted")

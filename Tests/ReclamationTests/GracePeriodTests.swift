@@ -121,6 +121,27 @@ struct GracePeriodTests {
         #expect(statistics.retired == 1000 && statistics.freed == 1000)
         #expect(statistics[counter: "backlog"] == 0)
     }
+
+    @Test("rcu with a grace-period interval: bags queued inside the interval wait for it and share a round; barrier still frees all")
+    func rcuGracePeriodInterval() throws {
+        var configuration = ReclaimerConfiguration.testing
+        configuration.gracePeriodIntervalMicroseconds = 20_000
+        let domain = try ReadCopyUpdateDomain(configuration: configuration)
+        let layout = SlotStress.layout
+        do {
+            let participant = domain.register(slots: 1)
+            // Three barriers back to back: each one's round starts inside the interval of
+            // the round before, so at least two of them wait for it.
+            for _ in 0..<3 {
+                for _ in 0..<100 { participant.withGuard { $0.retire(domain.allocate(layout), layout) } }
+                domain.barrier()
+            }
+        }
+        let statistics = domain.statistics
+        #expect(statistics.retired == 300 && statistics.freed == 300)
+        #expect((statistics[counter: "batched_rounds"] ?? 0) >= 2, "\(statistics.counters)")
+        #expect(statistics[counter: "backlog"] == 0)
+    }
 }
 
 /// rc beyond the conformance suite: a node is freed exactly when its last reference goes.

@@ -16,7 +16,7 @@ public enum ResultsSchema {
         "cpu_user_s", "cpu_system_s", "voluntary_switches", "involuntary_switches", "runnable_avg", "steal_ms",
         "achieved_sleep_us", "backlog_end", "drain_ms", "memory_slope_bytes_per_s", "memory_verdict", "note",
         "scheme_counters", "writer_cpu_s", "harness", "read_work",
-        "knobs", "bag_capacity", "retire_scan_threshold", "qs_interval",
+        "knobs", "bag_capacity", "retire_scan_threshold", "qs_interval", "gp_interval_us",
     ]
 
     /// The columns every runs.csv has had: older files end earlier (before

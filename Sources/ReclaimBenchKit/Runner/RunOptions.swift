@@ -60,7 +60,7 @@ public struct RunArguments: Sendable, Equatable {
     public var memoryCapMegabytes: Int = 4096
     public var harness: String?
     public var readWork: String?
-    /// `--bag-capacity`, `--retire-scan-threshold`, `--qs-interval`: comma-separated values.
+    /// `--bag-capacity`, `--retire-scan-threshold`, `--qs-interval`, `--gp-interval`: comma-separated values.
     public var knobs: [ReclaimerConfiguration.Knob: String] = [:]
     public init() {}
 }
@@ -141,6 +141,7 @@ public struct RunOptions: Codable, Sendable, Equatable {
         case .bagCapacity: "--bag-capacity"
         case .retireScanThreshold: "--retire-scan-threshold"
         case .quiescentStateInterval: "--qs-interval"
+        case .gracePeriodInterval: "--gp-interval"
         }
     }
 

@@ -56,7 +56,7 @@ public final class ReadCopyUpdateDomain: Reclaimer, @unchecked Sendable {
         id: "rcu", family: .gracePeriods,
         summary: "compiler-barrier read side, membarrier writer; call_rcu reclaimer thread, writers help past a backlog bound",
         reference: "Desnoyers et al., IEEE TPDS 2012 (liburcu memb + call_rcu)",
-        capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes, helperThreads: 1, knobs: [.bagCapacity]
+        capabilities: capabilities, nodeHeaderBytes: nodeHeaderBytes, helperThreads: 1, knobs: [.bagCapacity, .gracePeriodInterval]
     )
 
     enum Event: Int, CaseIterable {
@@ -105,7 +105,8 @@ public final class ReadCopyUpdateDomain: Reclaimer, @unchecked Sendable {
         backlogBound = configuration.callbackBacklogBound
         core = GracePeriodCounter(registry: registry, fence: .membarrier,
                                   plantedFault: plantedFault == .ignoresReaders ? .ignoresReaders : .none)
-        worker = CallbackWorker(core: core, allocator: allocator)
+        worker = CallbackWorker(core: core, allocator: allocator,
+                                gracePeriodInterval: configuration.gracePeriodIntervalMicroseconds)
     }
 
     deinit {
@@ -164,6 +165,7 @@ public final class ReadCopyUpdateDomain: Reclaimer, @unchecked Sendable {
         statistics.counters += [
             SchemeCounter("grace_periods", core.started.load(ordering: .relaxed)),
             SchemeCounter("worker_rounds", worker.rounds.load(ordering: .relaxed)),
+            SchemeCounter("batched_rounds", worker.batchedRounds.load(ordering: .relaxed)),
             SchemeCounter("backlog", UInt64(max(0, worker.backlog.load(ordering: .relaxed)))),
             SchemeCounter("peak_backlog", UInt64(max(0, worker.peakBacklog.load(ordering: .relaxed)))),
         ]

@@ -17,6 +17,10 @@ public struct ReclaimerConfiguration: Sendable, Hashable, Codable {
     /// rcu: when more nodes than this wait for the reclaimer thread, retiring threads stop
     /// queueing and reclaim their own bags (polling grace periods at guard exits).
     public var callbackBacklogBound: Int
+    /// rcu: the least time, in microseconds, between the reclaimer thread's grace periods
+    /// (grace-period batching). 0 starts one as soon as a bag is queued; more queues more
+    /// bags behind each grace period's membarrier, for later frees and more memory.
+    public var gracePeriodIntervalMicroseconds: Int
 
     public init(
         allocator: NodeAllocatorKind = .processDefault,
@@ -24,18 +28,21 @@ public struct ReclaimerConfiguration: Sendable, Hashable, Codable {
         scanPeriod: Duration = .milliseconds(100),
         bagCapacity: Int = 64,
         quiescentStateInterval: Int = 1,
-        callbackBacklogBound: Int = 65_536
+        callbackBacklogBound: Int = 65_536,
+        gracePeriodIntervalMicroseconds: Int = 0
     ) {
         precondition(retireScanThreshold >= 1, "retireScanThreshold must be at least 1")
         precondition(bagCapacity >= 1, "bagCapacity must be at least 1")
         precondition(quiescentStateInterval >= 1, "quiescentStateInterval must be at least 1")
         precondition(callbackBacklogBound >= 0, "callbackBacklogBound must be non-negative")
+        precondition(gracePeriodIntervalMicroseconds >= 0, "gracePeriodIntervalMicroseconds must be non-negative")
         self.allocator = allocator
         self.retireScanThreshold = retireScanThreshold
         self.scanPeriod = scanPeriod
         self.bagCapacity = bagCapacity
         self.quiescentStateInterval = quiescentStateInterval
         self.callbackBacklogBound = callbackBacklogBound
+        self.gracePeriodIntervalMicroseconds = gracePeriodIntervalMicroseconds
     }
 
     /// Tiny thresholds and bags, so that races are cheap to hit (crossbeam shrinks its
@@ -52,6 +59,7 @@ public struct ReclaimerConfiguration: Sendable, Hashable, Codable {
         case bagCapacity = "bag_capacity"
         case retireScanThreshold = "retire_scan_threshold"
         case quiescentStateInterval = "qs_interval"
+        case gracePeriodInterval = "gp_interval_us"
 
         /// The values a sweep may take (a run refuses others with exit 64).
         public var allowed: ClosedRange<Int> {
@@ -59,6 +67,7 @@ public struct ReclaimerConfiguration: Sendable, Hashable, Codable {
             case .bagCapacity: 1...65_536
             case .retireScanThreshold: 1...1_000_000
             case .quiescentStateInterval: 1...1_000_000
+            case .gracePeriodInterval: 0...1_000_000
             }
         }
     }
@@ -70,6 +79,7 @@ public struct ReclaimerConfiguration: Sendable, Hashable, Codable {
             case .bagCapacity: bagCapacity
             case .retireScanThreshold: retireScanThreshold
             case .quiescentStateInterval: quiescentStateInterval
+            case .gracePeriodInterval: gracePeriodIntervalMicroseconds
             }
         }
         set {
@@ -77,6 +87,7 @@ public struct ReclaimerConfiguration: Sendable, Hashable, Codable {
             case .bagCapacity: bagCapacity = newValue
             case .retireScanThreshold: retireScanThreshold = newValue
             case .quiescentStateInterval: quiescentStateInterval = newValue
+            case .gracePeriodInterval: gracePeriodIntervalMicroseconds = newValue
             }
         }
     }
@@ -91,6 +102,7 @@ public struct ReclaimerConfiguration: Sendable, Hashable, Codable {
             ("bag_capacity", String(bagCapacity)),
             ("qs_interval", String(quiescentStateInterval)),
             ("callback_backlog_bound", String(callbackBacklogBound)),
+            ("gp_interval_us", String(gracePeriodIntervalMicroseconds)),
         ]
     }
 }
