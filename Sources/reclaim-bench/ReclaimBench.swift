@@ -314,7 +314,7 @@ extension ReclaimBench {
         var retireScanThreshold: String?
         @Option(name: .customLong("qs-interval"), help: "Sweep: comma-separated quiescent-state intervals, operations per announcement (1–1000000; default 1), for qsbr and urcu-qsbr.")
         var qsInterval: String?
-        @Option(name: .customLong("gp-interval"), help: "Sweep: comma-separated least microseconds between the reclaimer thread's grace periods (0–1000000; default 0, one as soon as a bag is queued), for rcu.")
+        @Option(name: .customLong("gp-interval"), help: "Sweep: comma-separated least microseconds between the reclaimer thread's grace periods (0–1000000, 0: one as soon as a bag is queued; default 10000), for rcu.")
         var gpInterval: String?
         @Option(help: "Seconds of measured window per cell (default: quick 0.5, full 1).")
         var duration: Double?

@@ -130,6 +130,12 @@ struct TortureTests {
             ("--pipe-length 1", { $0.pipeLength = 1 }),
             ("--defer-modulus -3", { $0.deferModulus = -3 }),
             ("--stutter nan", { $0.stutterSeconds = .nan }),
+            // Finite but huge: each used to trap converting to nanoseconds (exit 132).
+            ("--duration 1000000000000.0", { $0.durationSeconds = 1e12 }),
+            ("--stat-interval 1e+300", { $0.statIntervalSeconds = 1e300 }),
+            ("--stutter 1e+300", { $0.stutterSeconds = 1e300 }),
+            ("--churn-ms 1e+300", { $0.churnMilliseconds = 1e300 }),
+            ("--release-thread-ms 1e+300", { $0.releaseThreadMilliseconds = 1e300 }),
         ]
         for (named, mutate) in cases {
             var options = TortureOptions()

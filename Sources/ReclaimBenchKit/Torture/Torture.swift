@@ -256,8 +256,16 @@ final class TortureRun<R: Reclaimer>: @unchecked Sendable {
             drainToPool()
             let inPool = state.poolCount
             state.counts.withLock { $0.stutterChecks += 1 }
+            // ORDERING: relaxed; drain() returned after the frees it made (happens-before
+            // through its barrier), and every other thread is paused.
+            let outstanding = state.carriersMade.load(ordering: .relaxed) - state.carriersFreed.load(ordering: .relaxed)
             if inPool != state.objectCount - 1 {
                 state.fail(.leaked, "stutter pause \(number): \(state.objectCount - 1 - inPool) object(s) of \(state.objectCount) not back in the pool after a drain (\(state.requeue.withLock { $0.count }) waiting in the re-queue)")
+            } else if outstanding != 1 {
+                // Only the published carrier may be live: a fake writer's or a churned
+                // reader's retired carrier that a drain cannot free was lost on the way
+                // (a leaving thread that dropped its garbage), not late.
+                state.fail(.leaked, "stutter pause \(number): \(outstanding - 1) retired carrier node(s) never freed after a drain (made \(state.carriersMade.load(ordering: .relaxed)), freed \(state.carriersFreed.load(ordering: .relaxed)))")
             }
         }
         paused.store(false, ordering: .sequentiallyConsistent)  // ORDERING: as above

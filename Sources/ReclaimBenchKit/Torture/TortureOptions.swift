@@ -50,16 +50,27 @@ public struct TortureOptions: Sendable, Equatable {
         if readers > 4096 { throw fail("--readers \(readers) is more than 4096") }
         if readers < -64 { throw fail("--readers \(readers): at most 64 × the CPUs") }
         if fakeWriters < 0 || fakeWriters > 64 { throw fail("--fake-writers \(fakeWriters) is outside 0–64") }
-        if !(durationSeconds > 0) || !durationSeconds.isFinite { throw fail("--duration \(durationSeconds) must be a positive number of seconds") }
-        if statIntervalSeconds < 0 || !statIntervalSeconds.isFinite { throw fail("--stat-interval \(statIntervalSeconds) must be 0 or more seconds") }
+        // Every time bound: finite, and small enough that its nanoseconds fit a UInt64 with
+        // room to add to a clock reading (a week; 1e12 s used to trap converting).
+        let week = 7 * 86_400.0
+        if !(durationSeconds > 0 && durationSeconds <= week) {
+            throw fail("--duration \(durationSeconds): allowed more than 0 and at most \(Int(week)) seconds")
+        }
+        if !(statIntervalSeconds >= 0 && statIntervalSeconds <= week) {
+            throw fail("--stat-interval \(statIntervalSeconds): allowed 0 (no progress lines) to \(Int(week)) seconds")
+        }
         if readerSleepMicros < 0 || readerSleepMicros > 1_000_000 { throw fail("--reader-sleep-us \(readerSleepMicros) is outside 0–1000000") }
         if readerSleepEvery < 1 { throw fail("reader sleep frequency \(readerSleepEvery) must be at least 1") }
         if deferModulus < 0 { throw fail("--defer-modulus \(deferModulus) must be 0 (never) or more") }
-        if releaseThreadMilliseconds < 0 || !releaseThreadMilliseconds.isFinite {
-            throw fail("--release-thread-ms \(releaseThreadMilliseconds) must be 0 or more")
+        if !(releaseThreadMilliseconds >= 0 && releaseThreadMilliseconds <= 60_000) {
+            throw fail("--release-thread-ms \(releaseThreadMilliseconds): allowed 0–60000 ms")
         }
-        if churnMilliseconds < 0 || !churnMilliseconds.isFinite { throw fail("--churn-ms \(churnMilliseconds) must be 0 (off) or more") }
-        if stutterSeconds < 0 || !stutterSeconds.isFinite { throw fail("--stutter \(stutterSeconds) must be 0 (off) or more seconds") }
+        if !(churnMilliseconds >= 0 && churnMilliseconds <= week * 1000) {
+            throw fail("--churn-ms \(churnMilliseconds): allowed 0 (off) to \(Int(week * 1000)) ms")
+        }
+        if !(stutterSeconds >= 0 && stutterSeconds <= week) {
+            throw fail("--stutter \(stutterSeconds): allowed 0 (off) to \(Int(week)) seconds")
+        }
         if writerIntervalMicros < 0 || writerIntervalMicros > 10_000_000 { throw fail("--writer-interval-us \(writerIntervalMicros) is outside 0–10000000") }
         if pipeLength < 2 || pipeLength > 1000 { throw fail("--pipe-length \(pipeLength) is outside 2–1000") }
         if objectsPerStage < 1 || objectsPerStage > 1000 { throw fail("objects per stage \(objectsPerStage) is outside 1–1000") }
