@@ -17,11 +17,18 @@ let withoutJemalloc = Context.environment["RECLAIMBENCH_ALLOCATOR"] == "system"
 // left out of that stage (TestedSchemes), and checked by the other four.
 let underThreadSanitizer = Context.environment["RECLAIMBENCH_SANITIZER"] == "thread"
 
+// RECLAIMBENCH_STRESS=1 builds the stress build (Sources/Reclamation/Support/StressModel.swift):
+// injection points in the schemes' ordering windows and a store-buffer model of the
+// publishes a fence or membarrier must order, driven by torture. Build it in its own folder
+// (`--build-path .build-stress`); the normal build is unchanged by it.
+let stressBuild = Context.environment["RECLAIMBENCH_STRESS"] == "1"
+
 // Every Swift module uses ~Copyable associated types (participant, guard, hand-off).
 let swiftSettings: [SwiftSetting] = [
     .enableExperimentalFeature("SuppressedAssociatedTypes"),
 ] + (withoutJemalloc ? [.define("RECLAIMBENCH_NO_JEMALLOC")] : [])
     + (underThreadSanitizer ? [.define("RECLAIMBENCH_THREAD_SANITIZER")] : [])
+    + (stressBuild ? [.define("RECLAIMBENCH_STRESS")] : [])
 
 let jemallocDependency: [Target.Dependency] = withoutJemalloc ? [] : ["CJemalloc"]
 

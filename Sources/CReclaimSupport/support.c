@@ -118,3 +118,9 @@ static _Thread_local void *participant_chain = NULL;
 void *rs_thread_participant_chain(void) { return participant_chain; }
 
 void rs_set_thread_participant_chain(void *head) { participant_chain = head; }
+
+static __thread uint64_t stress_random_state;
+static __thread void *stress_store_buffer;
+uint64_t *rs_stress_random_state(void) { return &stress_random_state; }
+void *rs_stress_store_buffer(void) { return stress_store_buffer; }
+void rs_set_stress_store_buffer(void *buffer) { stress_store_buffer = buffer; }

@@ -425,6 +425,8 @@ extension ReclaimBench {
         var fakeWriters: Int = 1
         @Option(parsing: .unconditional, help: "Seconds to run.")
         var duration: Double = 10
+        @Option(parsing: .unconditional, help: "Operation budget: stop after N writer replacements, or at --duration, whichever is first (0: the duration alone).")
+        var replacements: Int = 0
         @Option(name: .customLong("stat-interval"), parsing: .unconditional, help: "Seconds between progress lines (0: none); a writer with no replacement in one fails the run.")
         var statInterval: Double = 5
         @Option(name: .customLong("reader-sleep-us"), parsing: .unconditional, help: "A reader sleeps this long inside its guard on about one read in 256 (0: never).")
@@ -457,6 +459,7 @@ extension ReclaimBench {
             options.readers = readers
             options.fakeWriters = fakeWriters
             options.durationSeconds = duration
+            options.maxReplacements = replacements
             options.statIntervalSeconds = statInterval
             options.readerSleepMicros = readerSleepUs
             options.deferModulus = deferModulus
@@ -502,7 +505,9 @@ extension ReclaimBench {
             }
             switch result {
             case .failure(let error): throw fail(error)
-            case .success(let report):
+            case .success(var report):
+                report.reproduce = CommandLine.arguments.map(shellQuoted).joined(separator: " ")
+                    + (isStressBuild ? "   (a stress build: RECLAIMBENCH_STRESS=1 swift build --build-path .build-stress)" : "")
                 print(report.render(), terminator: "")
                 if !report.success { throw ExitCode(1) }
             }
@@ -587,4 +592,11 @@ extension ReclaimBench {
             } catch { throw fail(error) }
         }
     }
+}
+
+/// `argument` as a POSIX shell word (single-quoted unless it is plainly safe).
+func shellQuoted(_ argument: String) -> String {
+    let safe = argument.allSatisfy { $0.isLetter || $0.isNumber || "-_./=,:+%@".contains($0) }
+    if safe && !argument.isEmpty { return argument }
+    return "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }

@@ -4,7 +4,9 @@
 //  - a compiler-only fence and a spin-wait hint (static inline, so Swift inlines them)
 //  - jemalloc mallctl readers (string-keyed, awkward from Swift)
 //  - one thread-local word: the chain of this thread's participant records, read only on
-//    slow paths (the guard-depth check of blocking calls), never on a read path.
+//    slow paths (the guard-depth check of blocking calls), never on a read path; and, for
+//    the stress build only (StressModel.swift), two more: an injection generator's state
+//    and the thread's modelled store buffer.
 #ifndef CRECLAIMSUPPORT_H
 #define CRECLAIMSUPPORT_H
 
@@ -75,6 +77,12 @@ int rs_interrupted(void);
 /// The head of this thread's chain of participant records (opaque; owned by Swift).
 void *rs_thread_participant_chain(void);
 void rs_set_thread_participant_chain(void *head);
+
+/// Stress build: this thread's injection generator state (0 until seeded).
+uint64_t *rs_stress_random_state(void);
+/// Stress build: this thread's modelled store buffer (opaque; owned by Swift), or NULL.
+void *rs_stress_store_buffer(void);
+void rs_set_stress_store_buffer(void *buffer);
 
 #ifdef __cplusplus
 }

@@ -134,6 +134,7 @@ public enum HarrisMichaelListAlgorithm<R: Reclaimer> {
                     let (unlinked, _) = guardian.compareExchange(
                         previous, expected: current, desired: next.unmarked(), .acquiringAndReleasing)
                     guard unlinked else { continue retry }
+                    stressPoint(.unlinkedBeforeRetire)
                     shape.retire(node, in: guardian, R.self)
                     current = next.unmarked()
                     swap(&currentSlot, &nextSlot)
@@ -181,6 +182,7 @@ public enum HarrisMichaelListAlgorithm<R: Reclaimer> {
                 var dead = leftNext.node
                 while let node = dead, node != right {
                     dead = guardian.load(shape.next(node, R.self), .acquiring).node
+                    stressPoint(.unlinkedBeforeRetire)
                     shape.retire(node, in: guardian, R.self)
                 }
             }
@@ -264,6 +266,7 @@ public enum HarrisMichaelListAlgorithm<R: Reclaimer> {
             let (unlinked, _) = guardian.compareExchange(
                 place.previous, expected: place.current, desired: place.next.unmarked(), .acquiringAndReleasing)
             if unlinked {
+                stressPoint(.unlinkedBeforeRetire)
                 shape.retire(node, in: guardian, R.self)
             } else if marking {
                 _ = find(head, key: key, shape: shape, in: guardian)

@@ -119,6 +119,7 @@ public final class MichaelScottQueue<R: Reclaimer>: @unchecked Sendable {
                 let front = fault == .dequeuesDummyValue ? value(firstNode) : value(afterNode)
                 let (moved, _) = guardian.compareExchange(head, expected: first, desired: after, .acquiringAndReleasing)
                 if moved {
+                    stressPoint(.unlinkedBeforeRetire)
                     if let timing {
                         timing.retire(firstNode, data: layout.data(firstNode, R.self), in: guardian, R.self)
                     } else {

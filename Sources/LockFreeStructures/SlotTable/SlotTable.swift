@@ -126,6 +126,7 @@ public final class SlotTable<R: Reclaimer>: @unchecked Sendable {
             }
             guard let old = expected.node else { return 0 }
             let oldValue = layout.data(old, R.self).load(as: Int.self)
+            stressPoint(.unlinkedBeforeRetire)
             if fault != .forgetsToRetire { guardian.retire(old, layout) }
             return oldValue
         }

@@ -43,6 +43,11 @@ public struct TortureReport: Sendable {
     public var plantedWindowAt: Int?
     public var statLines: [String]
     public var failure: TortureFailure?
+    /// The stress build's injection at work: points reached and stalled, publishes a
+    /// membarrier drained (nil in the normal build).
+    public var stress: String?
+    /// The command that reproduces this run (the CLI sets it; a FAILURE prints it).
+    public var reproduce: String?
 
     public var success: Bool { failure == nil }
     public var pipe: [Int] { counts.pipe }
@@ -65,7 +70,20 @@ public enum Torture {
         do { domain = try R(configuration: configuration) } catch {
             throw RunnerError(.usage, "torture: \(R.descriptor.id) cannot run here: \(error)")
         }
+        #if RECLAIMBENCH_STRESS
+        StressInjection.start(seed: options.seed)
+        let before = StressInjection.counts(), drainsBefore = StoreBufferModel.membarrierDrains
+        var report = TortureRun(domain: domain, options: options, planted: planted, progress: progress).run()
+        StressInjection.stop()
+        let after = StressInjection.counts()
+        let reached = zip(before, after).map { ($0.point, $1.hits - $0.hits, $1.stalls - $0.stalls) }.filter { $0.1 > 0 }
+        report.stress = "stress build, seed \(options.seed): "
+            + reached.map { "\($0.0.name) \($0.1) (\($0.2) stalled)" }.joined(separator: ", ")
+            + "; \(StoreBufferModel.membarrierDrains - drainsBefore) buffered publish(es) drained by a membarrier"
+        return report
+        #else
         return TortureRun(domain: domain, options: options, planted: planted, progress: progress).run()
+        #endif
     }
 }
 
@@ -195,6 +213,7 @@ final class TortureRun<R: Reclaimer>: @unchecked Sendable {
             let now = Sampler.nowNanoseconds()
             if now >= end { break }
             let replacements = state.replacements.load(ordering: .relaxed)  // ORDERING: a statistic
+            if options.maxReplacements > 0 && replacements >= options.maxReplacements { break }
             if replacements != lastReplacements {
                 lastReplacements = replacements
                 runningSinceProgress = 0
@@ -437,6 +456,7 @@ final class TortureRun<R: Reclaimer>: @unchecked Sendable {
                 expected = original
             }
             guard let old = expected.node else { return }
+            stressPoint(.unlinkedBeforeRetire)
             let oldObject = carrierObject(old)
             // rcutorture: the writer ages a removed object to 1; each grace period adds one.
             state.objects[oldObject].age.store(1, ordering: .releasing)  // ORDERING: readers' acquire age loads

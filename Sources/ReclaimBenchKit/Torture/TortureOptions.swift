@@ -7,6 +7,9 @@ public struct TortureOptions: Sendable, Equatable {
     /// more reclamation work for the scheme, more grace periods.
     public var fakeWriters = 1
     public var durationSeconds = 10.0
+    /// The operation budget: the run ends after this many writer replacements, or at
+    /// `durationSeconds`, whichever comes first. 0: the duration alone.
+    public var maxReplacements = 0
     /// Seconds between progress lines; a writer that made no replacement in one fails the
     /// run. 0: no progress lines (the writer is still checked once, at the end).
     public var statIntervalSeconds = 5.0
@@ -58,6 +61,9 @@ public struct TortureOptions: Sendable, Equatable {
         }
         if !(statIntervalSeconds >= 0 && statIntervalSeconds <= week) {
             throw fail("--stat-interval \(statIntervalSeconds): allowed 0 (no progress lines) to \(Int(week)) seconds")
+        }
+        if maxReplacements < 0 || maxReplacements > 1_000_000_000 {
+            throw fail("--replacements \(maxReplacements) is outside 0 (the duration alone) to 1000000000")
         }
         if readerSleepMicros < 0 || readerSleepMicros > 1_000_000 { throw fail("--reader-sleep-us \(readerSleepMicros) is outside 0–1000000") }
         if readerSleepEvery < 1 { throw fail("reader sleep frequency \(readerSleepEvery) must be at least 1") }

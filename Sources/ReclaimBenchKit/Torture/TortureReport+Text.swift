@@ -23,6 +23,7 @@ extension TortureReport {
         lines.append("objects: \(objects), \(objectsInPoolAtEnd) back in the pool at the end; carriers: \(carriersMade) made, \(carriersFreed) freed; pool empty \(poolEmpty) time(s)"
                      + (counts.stutterChecks > 0 ? "; stutter checks passed: \(counts.stutterChecks - (failure?.kind == .leaked ? 1 : 0))" : "")
                      + (counts.churnedThreads > 0 ? "; reader threads churned: \(counts.churnedThreads)" : ""))
+        if let stress { lines.append(stress) }
         if let window = plantedWindowAt {
             lines.append("planted yield point first reached at replacement \(window)")
         }
@@ -31,6 +32,7 @@ extension TortureReport {
             if let window = plantedWindowAt { line += "; \(max(0, failure.replacements - window)) replacement(s) after the planted window opened" }
             line += failure.count > 1 ? "; \(failure.count) failures seen)" : ")"
             lines.append(line)
+            if let reproduce { lines.append("reproduce: \(reproduce)") }
         } else {
             lines.append("SUCCESS")
         }

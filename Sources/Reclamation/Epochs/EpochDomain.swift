@@ -171,10 +171,12 @@ public final class EpochDomain: Reclaimer, @unchecked Sendable {
         let epoch = globalEpoch.pointee.load(ordering: .acquiring)
         // ORDERING[EBR-E1]: pairs with pin's fence: a reader whose fence precedes ours is
         // seen pinned below.
-        atomicMemoryFence(ordering: .sequentiallyConsistent)
+        fullFence()
+        stressPoint(.fencedBeforeLoads)
         var caughtUp = true
         registry.forEach { record in
             guard caughtUp else { return }
+            stressPoint(.censusBetweenRecords)
             let record = unsafeDowncast(record, to: EpochRecord.self)
             // ORDERING[EBR-E2]: acquire pairs with unpin's release.
             let local = record.localEpoch.pointee.load(ordering: .acquiring)
@@ -192,7 +194,7 @@ public final class EpochDomain: Reclaimer, @unchecked Sendable {
     @usableFromInline
     func sealEpoch() -> UInt64 {
         // ORDERING[EBR-E1]: the fence follows every unlink of the bag's nodes.
-        atomicMemoryFence(ordering: .sequentiallyConsistent)
+        fullFence()
         return globalEpoch.pointee.load(ordering: .acquiring)
     }
 

@@ -31,17 +31,19 @@ public struct EpochParticipant: ReclaimerParticipant, ~Copyable {
             // whose acquire load reads this pin rather than the unpin before it must still
             // synchronize with the previous guard's accesses — C++20 release sequences no
             // longer include the releasing thread's later plain stores.
-            localEpoch.pointee.store((epoch &<< 1) | 1, ordering: .releasing)
+            publishWord(localEpoch, (epoch &<< 1) | 1, .releasing)
+            stressPoint(.publishedBeforeFence)
             // ORDERING[EBR-E1]: pairs with the fences in tag() and tryAdvance():
             // the pin is visible before any link this guard reads.
-            atomicMemoryFence(ordering: .sequentiallyConsistent)
+            fullFence()
         }
         hot.guardDepth = depth &+ 1
         defer {
             hot.guardDepth = depth
             if depth == 0 {
                 // ORDERING[EBR-E2]: release pairs with tryAdvance's acquire load.
-                localEpoch.pointee.store(0, ordering: .releasing)
+                publishWord(localEpoch, 0, .releasing)
+                drainOwnPublishes()
                 if hot.pendingWork != 0 { domain.performDeferredWork(record) }
             }
         }

@@ -73,15 +73,17 @@ final class GracePeriodCounter: @unchecked Sendable {
     func completedThrough() -> UInt64 {
         switch fence {
         case .sequentiallyConsistent:
-            atomicMemoryFence(ordering: .sequentiallyConsistent)  // ORDERING[GP-E3]
+            fullFence()  // ORDERING[GP-E3]
         case .membarrier:
-            let result = rs_membarrier_private_expedited()  // ORDERING[GP-E3]
+            let result = membarrierAllCPUs()  // ORDERING[GP-E3]
             precondition(result == 0, "membarrier(PRIVATE_EXPEDITED) failed (\(result)) after registration")
         }
+        stressPoint(.fencedBeforeLoads)
         // ORDERING: acquire; a value newer than this only makes the answer more conservative.
         var oldest = counter.pointee.load(ordering: .acquiring)
         if plantedFault == .ignoresReaders { return oldest }
         registry.forEach { record in
+            stressPoint(.censusBetweenRecords)
             // ORDERING[GP-E2]: acquire pairs with the release that cleared or advanced it.
             let word = GracePeriodRecord.word(of: record).pointee.load(ordering: .acquiring)
             if word != 0 && word < oldest { oldest = word }
@@ -92,7 +94,10 @@ final class GracePeriodCounter: @unchecked Sendable {
     /// Waits (spin, yield, sleep) until the grace period `cookie` is complete.
     func wait(for cookie: UInt64) {
         var backoff = Backoff()
-        while completedThrough() < cookie { backoff.wait() }
+        while completedThrough() < cookie {
+            stressPoint(.gracePeriodWait)
+            backoff.wait()
+        }
     }
 }
 

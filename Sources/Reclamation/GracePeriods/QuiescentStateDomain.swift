@@ -172,13 +172,15 @@ public final class QuiescentStateDomain: Reclaimer, @unchecked Sendable {
         // acquire load reads this word, not the offline 0 before it, still synchronizes
         // with what the thread did before (C++20 release sequences end at a plain store);
         // the fence below orders it before the thread's next link reads.
-        record.word.pointee.store(current, ordering: .releasing)
-        atomicMemoryFence(ordering: .sequentiallyConsistent)  // ORDERING[QS-E2][GP-E3]
+        publishWord(record.word, current, .releasing)
+        stressPoint(.publishedBeforeFence)
+        fullFence()  // ORDERING[QS-E2][GP-E3]
     }
 
     /// QS-E3.
     func goOffline(_ record: QuiescentStateRecord) {
-        record.word.pointee.store(0, ordering: .releasing)  // ORDERING[QS-E3][GP-E2]
+        publishWord(record.word, 0, .releasing)  // ORDERING[QS-E3][GP-E2]
+        drainOwnPublishes()
     }
 
     /// Runs `body` with the caller's online participants of this domain offline.

@@ -291,7 +291,7 @@ public struct ReadCopyUpdateParticipant: ReclaimerParticipant, ~Copyable {
             // ORDERING[RCU-E1][GP-E2]: release (a plain mov on x86), as qsbr's comeOnline:
             // the previous section's accesses stay ordered before a reclaimer that reads
             // this word; the barrier below + membarrier order it before this section's reads.
-            word.pointee.store(current, ordering: .releasing)
+            publishWord(word, current, .releasing)
             rs_compiler_barrier()  // ORDERING[RCU-E1][GP-E3]: pairs with membarrier in completedThrough()
         }
         hot.guardDepth = depth &+ 1
@@ -299,7 +299,8 @@ public struct ReadCopyUpdateParticipant: ReclaimerParticipant, ~Copyable {
             hot.guardDepth = depth
             if depth == 0 {
                 rs_compiler_barrier()  // ORDERING[RCU-E2]
-                word.pointee.store(0, ordering: .releasing)  // ORDERING[RCU-E2][GP-E2]
+                publishWord(word, 0, .releasing)  // ORDERING[RCU-E2][GP-E2]
+                drainOwnPublishes()
                 if hot.pendingWork != 0 { domain.performDeferredWork(record) }
             }
         }

@@ -40,11 +40,12 @@ public struct AsymmetricHazardPointerParticipant: ReclaimerParticipant, ~Copyabl
     func endOutermostGuard() {
         for index in 0..<slotCount {
             // ORDERING: relaxed; our own slot, written only by this thread.
-            if slots[index].load(ordering: .relaxed) != 0 {
+            if ownWord(slots + index) != 0 {
                 // ORDERING[HP-E2]: release pairs with scan's acquire slot load.
-                slots[index].store(0, ordering: .releasing)
+                publishWord(slots + index, 0, .releasing)
             }
         }
+        drainOwnPublishes()
         if hot.pendingWork != 0 { domain.core.performDeferredWork(record) }
     }
 
@@ -80,10 +81,11 @@ public struct AsymmetricHazardPointerGuard: ReclaimerGuard, ~Copyable {
         while true {
             // ORDERING[HPA-E2]: release; the slot may hold this guard's earlier protection,
             // whose node a scan that sees the new value may free.
-            slots[slot].store(observed.addressBits, ordering: .releasing)
+            publishWord(slots + slot, observed.addressBits, .releasing)
             // ORDERING[HPA-E1]: compiler-only; keeps the re-load after the slot store in
             // program order. The hardware barrier is the scanner's membarrier.
             rs_compiler_barrier()
+            stressPoint(.publishedBeforeRevalidation)
             // ORDERING[HPA-E1][HPA-E3]: acquire re-load of the whole tagged word (a mark set
             // meanwhile is a change, as in hp).
             let current = link.pointee.load(.acquiring)
@@ -95,7 +97,7 @@ public struct AsymmetricHazardPointerGuard: ReclaimerGuard, ~Copyable {
     @inlinable
     public func resetProtection(slot: Int) {
         // ORDERING[HP-E2]: release pairs with scan's acquire slot load.
-        slots[slot].store(0, ordering: .releasing)
+        publishWord(slots + slot, 0, .releasing)
     }
 
     @inlinable

@@ -335,11 +335,12 @@ public final class HazardPointerDomain: Reclaimer, @unchecked Sendable {
     func protectionFence() {
         switch fenceKind {
         case .symmetric:
-            atomicMemoryFence(ordering: .sequentiallyConsistent)  // ORDERING[HP-E1]
+            fullFence()  // ORDERING[HP-E1]
         case .asymmetric:
-            let result = rs_membarrier_private_expedited()  // ORDERING[HPA-E1]
+            let result = membarrierAllCPUs()  // ORDERING[HPA-E1]
             precondition(result == 0, "hp-asym: membarrier(PRIVATE_EXPEDITED) failed (\(result)) after registration")
         }
+        stressPoint(.fencedBeforeLoads)
     }
 
     /// Where a slot lives, in scan order.

@@ -40,11 +40,12 @@ public struct HazardPointerParticipant: ReclaimerParticipant, ~Copyable {
     func endOutermostGuard() {
         for index in 0..<slotCount {
             // ORDERING: relaxed; our own slot, written only by this thread.
-            if slots[index].load(ordering: .relaxed) != 0 {
+            if ownWord(slots + index) != 0 {
                 // ORDERING[HP-E2]: release pairs with scan's acquire slot load.
-                slots[index].store(0, ordering: .releasing)
+                publishWord(slots + index, 0, .releasing)
             }
         }
+        drainOwnPublishes()
         if hot.pendingWork != 0 { domain.performDeferredWork(record) }
     }
 
@@ -76,7 +77,8 @@ public struct HazardPointerGuard: ReclaimerGuard, ~Copyable {
         while true {
             // ORDERING[HP-E1]: seq_cst store, then seq_cst re-load; pairs with the fence in
             // snapshotProtections(). Weaker lets the re-load pass the store → use-after-free.
-            slots[slot].store(observed.addressBits, ordering: .sequentiallyConsistent)
+            publishWord(slots + slot, observed.addressBits, .sequentiallyConsistent)
+            stressPoint(.publishedBeforeRevalidation)
             let current = link.pointee.loadSequentiallyConsistent()
             // The whole word: a mark set meanwhile is a change (Harris–Michael validates
             // through it).
@@ -88,7 +90,7 @@ public struct HazardPointerGuard: ReclaimerGuard, ~Copyable {
     @inlinable
     public func resetProtection(slot: Int) {
         // ORDERING[HP-E2]: release pairs with scan's acquire slot load.
-        slots[slot].store(0, ordering: .releasing)
+        publishWord(slots + slot, 0, .releasing)
     }
 
     @inlinable
@@ -112,7 +114,7 @@ extension HazardRecord {
     /// (hp's and hp-asym's detach).
     func detach(slot: Int, scheme: String) -> HazardHandOff {
         // ORDERING: relaxed; our own slot, written by this thread only.
-        let value = slots[slot].load(ordering: .relaxed)
+        let value = ownWord(slots + slot)
         precondition(value != 0, "\(scheme): detach(slot: \(slot)) on a slot that protects nothing")
         let holder = domain.claimHandOffRecord()
         // ORDERING[HP-E3]: the hand-off slot is written before the thread slot is cleared
@@ -120,7 +122,9 @@ extension HazardRecord {
         if domain.plantedFault != .detachDropsProtection {
             holder.slots[0].store(value, ordering: .relaxed)
         }
-        slots[slot].store(0, ordering: .releasing)
+        stressPoint(.movedBeforeSourceCleared)
+        publishWord(slots + slot, 0, .releasing)
+        drainOwnPublishes()
         bumpEvent(HazardPointerDomain.Event.handOffs.rawValue)
         return HazardHandOff(domain: domain, holder: holder, node: TaggedNode(bits: value))
     }

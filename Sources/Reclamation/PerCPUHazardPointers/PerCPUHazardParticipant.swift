@@ -108,6 +108,7 @@ public struct PerCPUHazardGuard<Variant: PerCPUHazardVariant>: ReclaimerGuard, ~
         var observed = link.pointee.load(.relaxed)
         while true {
             publish(observed.addressBits, slot: slot)
+            stressPoint(.publishedBeforeRevalidation)
             // ORDERING[HPC-E1]: seq_cst re-load after the seq_cst CAS or store.
             let current = link.pointee.loadSequentiallyConsistent()
             if current == observed { return current }
@@ -209,6 +210,7 @@ public struct PerCPUHazardGuard<Variant: PerCPUHazardVariant>: ReclaimerGuard, ~
             let backup = record.slots + index
             // ORDERING[HPC-E3]: relaxed store, ordered before the clear below by its release.
             backup.pointee.store(value, ordering: .relaxed)
+            stressPoint(.movedBeforeSourceCleared)
             location.pointee.store(0, ordering: .releasing)
             locations[index] = backup
             moved = true
@@ -247,6 +249,7 @@ public struct PerCPUHazardGuard<Variant: PerCPUHazardVariant>: ReclaimerGuard, ~
         let holder = core.claimHandOffRecord()
         // ORDERING[HPC-E3]: relaxed store, ordered before the source's release clear.
         holder.slots[0].store(value, ordering: .relaxed)
+        stressPoint(.movedBeforeSourceCleared)
         location.pointee.store(0, ordering: .releasing)
         locations[slot] = nil
         record.bumpEvent(HazardPointerDomain.Event.handOffs.rawValue)

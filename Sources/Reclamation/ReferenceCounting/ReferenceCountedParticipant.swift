@@ -105,6 +105,7 @@ public struct ReferenceCountedGuard: ReclaimerGuard, ~Copyable {
         // add reads the address and counts the reference in one atomic step.
         let word = link.pointee.word.add(ReferenceCountedLink.localUnit, ordering: .acquiring).oldValue
         guard let node = ReferenceCountedLink.node(of: word) else { return ReferenceCountedLink.tagged(word) }
+        stressPoint(.countedBeforeRevalidation)
         record.held[slot] = UInt(bitPattern: node)
         if ReferenceCountedLink.localCount(of: word) &+ 1 >= ReferenceCountedLink.normalizeAt {
             domain.normalize(link, record: record)

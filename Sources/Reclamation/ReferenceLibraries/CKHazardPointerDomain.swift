@@ -275,6 +275,7 @@ public struct CKHazardPointerGuard: ReclaimerGuard, ~Copyable {
         var observed = link.pointee.load(.relaxed)
         while true {
             rl_ck_hp_set_fence(ck, UInt32(truncatingIfNeeded: slot), observed.node)  // ORDERING[CKHP-E1]
+            stressPoint(.publishedBeforeRevalidation)
             // ORDERING[CKHP-E1]: acquire re-load after the xchg; the whole word (a mark set
             // meanwhile is a change).
             let current = link.pointee.load(.acquiring)

@@ -55,6 +55,7 @@ final class ParticipantRegistry: @unchecked Sendable {
 
     /// Ends the calling thread's tenure of `record`.
     func leave(_ record: ParticipantRecord) {
+        stressPoint(.leavingBeforeExit)
         ThreadParticipants.remove(record)
         retire(record)
     }
