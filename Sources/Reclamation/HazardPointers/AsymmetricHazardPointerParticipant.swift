@@ -39,11 +39,8 @@ public struct AsymmetricHazardPointerParticipant: ReclaimerParticipant, ~Copyabl
     @inlinable
     func endOutermostGuard() {
         for index in 0..<slotCount {
-            // ORDERING: relaxed; our own slot, written only by this thread.
-            if ownWord(slots + index) != 0 {
-                // ORDERING[HP-E2]: release pairs with scan's acquire slot load.
-                publishWord(slots + index, 0, .releasing)
-            }
+            // ORDERING[HP-E2]: release pairs with scan's acquire slot load.
+            publishWord(slots + index, 0, .releasing)
         }
         drainOwnPublishes()
         if hot.pendingWork != 0 { domain.core.performDeferredWork(record) }
