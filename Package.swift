@@ -102,19 +102,25 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Every test suite's time limit (Tests/TestSupport/Watchdog.swift).
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ReclaimBenchKitTests",
-            dependencies: ["Reclamation", "LockFreeStructures", "ReclaimBenchKit", "CReferenceLibraries"],
+            dependencies: ["Reclamation", "LockFreeStructures", "ReclaimBenchKit", "CReferenceLibraries", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "LockFreeStructuresTests",
-            dependencies: ["Reclamation", "LockFreeStructures", "ReclaimBenchKit"],
+            dependencies: ["Reclamation", "LockFreeStructures", "ReclaimBenchKit", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ReclamationTests",
-            dependencies: ["Reclamation", "LockFreeStructures", "ReclaimBenchKit", "CReclaimSupport"],
+            dependencies: ["Reclamation", "LockFreeStructures", "ReclaimBenchKit", "CReclaimSupport", "TestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

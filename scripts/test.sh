@@ -10,6 +10,8 @@
 #   instruction counts            10 min   callgrind vs results/benchmarks/instructions.csv,
 #                                           then the self-test (a copy without one
 #                                           @inlinable must fail)
+#   mutation sample               10 min   3 mutants of mutants/*.patch (scripts/
+#                                           mutation-check.sh --sample 3), each caught
 #   ASan build + tests (system)    6 min   } the sanitizer runs: 13 min together
 #   TSan build + tests (system)    7 min   }
 #
@@ -30,12 +32,20 @@ stage() {
     echo "==> $name done in $((SECONDS - start))s"
 }
 
+# Every test has a time limit (Tests/TestSupport/Watchdog.swift): each file with a test
+# names the watchdog trait.
+untimed=$(grep -L 'watchdog' $(grep -rl '@Test' Tests --include='*.swift') || true)
+if [ -n "$untimed" ]; then echo "==> tests without a time limit (add .watchdog to their suite): $untimed" >&2; exit 1; fi
+
 stage "tests" 360 swift test
 
 if [ "${1:-}" = "--quick" ]; then exit 0; fi
 
 stage "tests (release build)" 360 swift test -c release
 stage "instruction counts" 600 bash -c "bash scripts/instruction-check.sh && bash scripts/instruction-check.sh --self-test"
+# A rotating sample of the mutation catalog (mutants/*.patch), chosen by the commit: each
+# must be caught by the stress build's torture or by the conformance suite.
+stage "mutation sample" 600 bash scripts/mutation-check.sh --sample 3
 
 export RECLAIMBENCH_ALLOCATOR=system SWIFT_BACKTRACE=enable=no
 stage "tests under AddressSanitizer" 360 env ASAN_OPTIONS=detect_leaks=0 \

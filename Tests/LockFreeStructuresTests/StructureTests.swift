@@ -2,6 +2,7 @@
 import Reclamation
 import ReclaimBenchKit
 import Testing
+import TestSupport
 
 /// Runs a structure check on every scheme that can run the structure.
 struct StructureCheck: SchemeVisitor {
@@ -40,7 +41,7 @@ func run(_ structure: StructureID, on scheme: SchemeID, _ check: @escaping @Send
 
 /// Every structure, every scheme that can run it. Serialized: the concurrent checks start
 /// threads of their own.
-@Suite(.serialized)
+@Suite(.watchdog, .serialized)
 struct StructureTests {
     @Test("Harris–Michael list matches a Dictionary on a seeded random sequence", arguments: TestedSchemes.all)
     func listModel(scheme: SchemeID) {
@@ -93,7 +94,7 @@ struct StructureTests {
 }
 
 /// One planted bug per structure, each caught by the check that should catch it.
-@Suite(.serialized)
+@Suite(.watchdog, .serialized)
 struct PlantedStructureTests {
     @Test("a list that unlinks without marking loses the racing insert", arguments: [SchemeID.hp, .ebr, .rc])
     func unlinkWithoutMarking(scheme: SchemeID) {

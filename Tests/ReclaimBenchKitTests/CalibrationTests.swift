@@ -4,6 +4,7 @@ import LockFreeStructures
 import Reclamation
 import ReclaimBenchKit
 import Testing
+import TestSupport
 
 /// Throughput by scheme and harness: the C harness's none 100 M reads/s and its C
 /// libraries half of that; in the Swift cells none 200 M, the C libraries half, each Swift
@@ -35,7 +36,7 @@ final class PeerFixtureExecutor: CellExecutor, @unchecked Sendable {
     }
 }
 
-@Suite(.serialized)
+@Suite(.watchdog, .serialized)
 struct CalibrationTests {
     @Test("the calibration preset: slot-table cells in both harnesses (C: none and the C libraries only), the hash map, ten repetitions")
     func calibrationPlan() throws {

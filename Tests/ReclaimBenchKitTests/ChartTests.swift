@@ -4,6 +4,7 @@ import FoundationXML
 #endif
 import ReclaimBenchKit
 import Testing
+import TestSupport
 
 /// What an SVG holds, read back with a real XML parser: the series (by scheme), their
 /// colours, every text.
@@ -45,7 +46,7 @@ final class SVGReader: NSObject, XMLParserDelegate {
     }
 }
 
-@Suite(.serialized)
+@Suite(.watchdog, .serialized)
 struct ChartTests {
     func charts(_ folder: String) throws -> [String: SVGReader] {
         let directory = URL(fileURLWithPath: folder).appendingPathComponent("charts")

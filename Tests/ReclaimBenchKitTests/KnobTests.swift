@@ -2,6 +2,7 @@ import Foundation
 import Reclamation
 import ReclaimBenchKit
 import Testing
+import TestSupport
 
 /// Throughput by scheme and knob: none 100 M ops/s; a scheme at its defaults 0.5 of that;
 /// at a swept bag capacity b, 0.5 × (1 + log₂(b / 64) / 10); at a swept qs interval i,
@@ -27,7 +28,7 @@ final class KnobFixtureExecutor: CellExecutor, @unchecked Sendable {
     }
 }
 
-@Suite(.serialized)
+@Suite(.watchdog, .serialized)
 struct KnobTests {
     static func sweep(_ configure: (inout RunArguments) -> Void = { _ in }) throws -> RunOptions {
         try options {

@@ -1,9 +1,10 @@
 import Foundation
 import ReclaimBenchKit
 import Testing
+import TestSupport
 
 /// `pick` on the fixture (ResultsFixture's table), against rankings worked out by hand.
-@Suite(.serialized)
+@Suite(.watchdog, .serialized)
 struct PickTests {
     static let folder: String = { (try? ResultsFixture.write("pick")) ?? "" }()
 

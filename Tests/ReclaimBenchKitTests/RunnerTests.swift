@@ -3,6 +3,7 @@ import LockFreeStructures
 import Reclamation
 import ReclaimBenchKit
 import Testing
+import TestSupport
 
 /// A stand-in executor: canned results, and an interruption after `interruptAfter` cells.
 final class StubExecutor: CellExecutor, @unchecked Sendable {
@@ -38,7 +39,7 @@ func options(_ configure: (inout RunArguments) -> Void = { _ in }) throws -> Run
     return try RunOptions(arguments)
 }
 
-@Suite(.serialized)
+@Suite(.watchdog, .serialized)
 struct MatrixTests {
     @Test("quick runs every scheme on the three workloads, lists arc × hash map, one repetition")
     func quickPlan() throws {
@@ -101,7 +102,7 @@ struct MatrixTests {
     }
 }
 
-@Suite(.serialized)
+@Suite(.watchdog, .serialized)
 struct BadInputTests {
     nonisolated(unsafe) static let usage: [(String, (inout RunArguments) -> Void)] = [
         ("unknown scheme", { $0.schemes = "hp,nope" }),
@@ -158,7 +159,7 @@ struct BadInputTests {
     }
 }
 
-@Suite(.serialized)
+@Suite(.watchdog, .serialized)
 struct OutputTests {
     @Test("a complete run writes every row, the series and a complete manifest")
     func completeRun() throws {
@@ -215,7 +216,7 @@ struct OutputTests {
     }
 }
 
-@Suite(.serialized)
+@Suite(.watchdog, .serialized)
 struct MergeTests {
     func shards(_ name: String, count: Int, configure: (inout RunArguments) -> Void = { _ in }) throws -> [String] {
         try (1...count).map { index in
@@ -263,7 +264,7 @@ struct MergeTests {
 }
 
 /// The real workloads, in this process, very short: each runs and measures something.
-@Suite(.serialized)
+@Suite(.watchdog, .serialized)
 struct CellExecutionTests {
     @Test("every workload runs in process and reports operations", arguments: [SchemeID.hp, .ebr, .rc])
     func workloads(scheme: SchemeID) throws {

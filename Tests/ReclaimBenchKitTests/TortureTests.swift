@@ -1,13 +1,14 @@
 import ReclaimBenchKit
 import Reclamation
 import Testing
+import TestSupport
 
 /// The torture test: every scheme passes a short run with overcommit, sleeping readers,
 /// deferred release (hand-off where claimed), churn and stutter; every planted scheme is
 /// reported as FAILURE within its operation budget; each of the reader's checks fails on a
 /// mutated input. Nothing here asserts a time: runs end at a fixed duration or at the
 /// first failure, and what is asserted are counts and verdicts.
-@Suite(.serialized)
+@Suite(.watchdog, .serialized)
 struct TortureTests {
     /// Short, hostile: 2 × CPUs readers, a sleep in every 16th read, one protection in 16
     /// deferred, readers replaced every 100 ms, a stutter pause every 0.3 s.

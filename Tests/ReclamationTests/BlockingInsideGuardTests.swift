@@ -1,6 +1,7 @@
 import Foundation
 import Reclamation
 import Testing
+import TestSupport
 
 /// In an exit test's child: exits with success after `seconds` unless the process ended
 /// first. A scheme that misses the guard waits for its own section forever; this turns
@@ -16,6 +17,7 @@ func exitSuccessfullyIfStillRunning(after seconds: Double) {
 
 /// Blocking calls inside a guard trap with a message that says why (exit tests: each runs
 /// in a child process).
+@Suite(.watchdog)
 struct BlockingInsideGuardTests {
     @Test("hp.synchronize() inside a guard traps")
     func hazardSynchronizeInsideGuard() async {
@@ -111,5 +113,21 @@ struct BlockingInsideGuardTests {
         hazards.synchronize()
         hazards.drain()
         #expect(domain.statistics.retired == 0)
+    }
+}
+
+/// The time limit itself can fail: a test body that spins forever (never yielding, so
+/// Swift Testing's own `.timeLimit` would never stop it) is ended by the watchdog.
+@Suite(.watchdog)
+struct WatchdogTests {
+    @Test("a test that spins past its time limit ends the run with exit 1, naming the test")
+    func spinningTestIsStopped() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = WatchdogThread.shared.arm(name: "a spinning test", seconds: 1)
+            var spins: UInt64 = 0
+            while true { spins &+= 1; if spins == 0 { break } }  // a livelock: never yields
+        }
+        let message = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(message.contains("watchdog: test \"a spinning test\" ran past its 1 s time limit"), "stderr: \(message)")
     }
 }

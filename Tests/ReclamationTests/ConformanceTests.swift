@@ -1,6 +1,7 @@
 @_spi(Planted) import Reclamation
 import ReclaimBenchKit
 import Testing
+import TestSupport
 
 /// Runs one conformance check on the scheme with this id, with tiny thresholds and bags.
 func runConformance(_ check: ConformanceCheck, on scheme: SchemeID) -> ConformanceReport {
@@ -15,7 +16,7 @@ func runConformance(_ check: ConformanceCheck, on scheme: SchemeID) -> Conforman
 
 /// The conformance suite, run against every scheme without change. Serialized: the checks
 /// start threads of their own and some read per-thread allocator counters.
-@Suite(.serialized)
+@Suite(.watchdog, .serialized)
 struct ConformanceSuiteTests {
     @Test("every scheme keeps the Reclaimer contract", arguments: TestedSchemes.all, ConformanceCheck.allCases)
     func conformance(scheme: SchemeID, check: ConformanceCheck) {
@@ -30,7 +31,7 @@ struct ConformanceSuiteTests {
 }
 
 /// Each planted fault is caught by the check named for it: the suite can fail.
-@Suite(.serialized)
+@Suite(.watchdog, .serialized)
 struct PlantedSchemeTests {
     enum Case: String, CaseIterable, Sendable {
         // The four the foundation issue names:

@@ -5,10 +5,12 @@ import Synchronization
 import Testing
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// qsbr and rcu beyond the conformance suite: what a silent thread does to qsbr, blocking
 /// calls inside a guard, and the planted variants that show the checks can fail.
+@Suite(.watchdog)
 struct GracePeriodTests {
     /// An online qsbr thread that never announces a quiescent state: how many of 32 retired
     /// nodes were freed while it stayed silent, and how many after it left.
@@ -145,6 +147,7 @@ struct GracePeriodTests {
 }
 
 /// rc beyond the conformance suite: a node is freed exactly when its last reference goes.
+@Suite(.watchdog)
 struct ReferenceCountingTests {
     /// Two readers hold a node that a writer unlinks and retires; returns what went wrong.
     static func lastReferenceFrees(_ domain: ReferenceCountedDomain) -> [String] {
@@ -245,6 +248,7 @@ struct ReferenceCountingTests {
 }
 
 /// arc beyond the conformance suite.
+@Suite(.watchdog)
 struct SwiftARCTests {
     @Test("arc's payload offset is ManagedBuffer's elements offset")
     func payloadOffset() {

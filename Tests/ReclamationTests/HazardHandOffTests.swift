@@ -4,6 +4,7 @@ import Synchronization
 import Testing
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// hp's synchronize() and synchronize(waitingFor:) against a protection that moves into a
@@ -12,6 +13,7 @@ import Glibc
 /// timing: a correct synchronize cannot return before the release. The pauses only give
 /// the synchronizing thread the chance to pass the slots before the detach, which is what
 /// lets the planted first version fail here.
+@Suite(.watchdog)
 struct HazardHandOffTests {
     /// Carries a detached protection from the reader to the test thread.
     final class TokenBox<R: Reclaimer>: @unchecked Sendable {

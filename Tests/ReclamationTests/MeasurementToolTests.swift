@@ -1,9 +1,11 @@
 import Reclamation
 import ReclaimBenchKit
 import Testing
+import TestSupport
 
 /// The measurement workloads measure what they say: every freed node is timed, every
 /// synchronize() call is counted. (Their timings are reported, never asserted.)
+@Suite(.watchdog)
 struct MeasurementToolTests {
     @Test("retire-latency times every free, and every retired node is freed", arguments: [SchemeID.hp, .rcu, .rc])
     func retireLatencyCoversEveryFree(scheme: SchemeID) throws {

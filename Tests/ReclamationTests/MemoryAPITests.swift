@@ -1,6 +1,8 @@
 import Reclamation
 import Testing
+import TestSupport
 
+@Suite(.watchdog)
 struct MemoryAPITests {
     @Test("jemalloc answers and its thread counters see an allocation", .enabled(if: AllocatorStatistics.mallocIsJemalloc))
     func threadCountersMove() throws {

@@ -1,8 +1,9 @@
 import Reclamation
 import Testing
+import TestSupport
 
 /// The README's protocol example, compiled and run, so the page cannot drift from the API.
-@Test("the README example works as written")
+@Test("the README example works as written", .watchdog)
 func readmeExample() {
     let layout = NodeLayout(links: 0, dataBytes: 16)
     let domain = HazardPointerDomain(configuration: ReclaimerConfiguration())

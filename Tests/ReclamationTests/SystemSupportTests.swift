@@ -2,8 +2,10 @@ import CReclaimSupport
 import Reclamation
 import Synchronization
 import Testing
+import TestSupport
 
 /// The C support target answers sensibly on this machine.
+@Suite(.watchdog)
 struct SystemSupportTests {
     @Test("sched_getcpu names a configured CPU")
     func currentCPU() {

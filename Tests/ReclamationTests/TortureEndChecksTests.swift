@@ -1,6 +1,7 @@
 import ReclaimBenchKit
 import Reclamation
 import Testing
+import TestSupport
 
 /// The torture test's end-of-run and progress checks, shown able to fail with the planted
 /// schemes of this target (whose base keeps every retired node until drain()): a scheme
@@ -8,7 +9,7 @@ import Testing
 /// twice in drain() is a double free, and a writer whose pool cannot refill is reported as
 /// starved. The control (a fault torture does not look at) passes. Outcomes follow from
 /// the schemes' logic (nothing comes back before drain()), not from timing.
-@Suite(.serialized)
+@Suite(.watchdog, .serialized)
 struct TortureEndChecksTests {
     static func options(duration: Double, statInterval: Double = 0) -> TortureOptions {
         var options = TortureOptions()

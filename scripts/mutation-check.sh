@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# The mutation catalog (mutants/*.patch): realistic one- or two-line bugs in the real
+# schemes' code — a dropped re-validation, a missing fence or membarrier, a census that
+# skips a record, a move done in the wrong order, a dropped count transfer, a thread exit
+# that drops its garbage — each of which the checks must catch. Not planted flags: each
+# mutant is a patch to production code.
+#
+#   bash scripts/mutation-check.sh                    every mutant
+#   bash scripts/mutation-check.sh 03 08              the mutants whose names start so
+#   bash scripts/mutation-check.sh --sample N [KEY]   N mutants chosen by KEY (default: the
+#                                                     commit), a rotating sample for CI
+#   MUTATION_ALL_CHECKS=1 …                           run the conformance suite even on a
+#                                                     mutant torture already caught
+#
+# For each mutant, on a scratch copy of HEAD: apply the patch, build the stress build
+# (RECLAIMBENCH_STRESS=1: injection points and the store-buffer model, Sources/Reclamation/
+# Support/StressModel.swift), then run
+#   1. torture of the mutant's scheme, with a fixed operation budget (--replacements) and
+#      seed: 4 × CPUs readers, sleeps, deferral or hand-off, churn, stutter;
+#   2. the conformance suite and the scheme tests (swift test --filter …) of the same build, when
+#      torture did not catch the mutant (or always, with MUTATION_ALL_CHECKS=1).
+# It prints, per mutant, which check caught it and after how many writer replacements, and
+# the mutation score. Exit 1 if any mutant survives (or a patch no longer applies: the
+# catalog must follow the code). Builds are incremental within one scratch copy.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+budget=${MUTATION_REPLACEMENTS:-20000}
+seed=${MUTATION_SEED:-1}
+test_budget=${MUTATION_TEST_SECONDS:-300}
+tests="ConformanceSuiteTests|HazardHandOffTests|GracePeriodTests|ReferenceCountingTests"
+
+mapfile -t all < <(ls mutants/*.patch | sort)
+chosen=()
+if [ "${1:-}" = "--sample" ]; then
+    count=${2:?"--sample needs a count"}
+    key=${3:-$(git rev-parse HEAD)}
+    [[ $count =~ ^[0-9]+$ ]] && [ "$count" -ge 1 ] || { echo "mutation-check.sh: --sample $count: need a count of 1 or more" >&2; exit 64; }
+    # A seeded rotation: the key picks a start; every count-th mutant from there.
+    start=$(( 0x$(printf '%s' "$key" | sha256sum | cut -c1-8) % ${#all[@]} ))
+    step=$(( ${#all[@]} / count )); [ $step -ge 1 ] || step=1
+    for ((i = 0; i < count && i < ${#all[@]}; i++)); do chosen+=("${all[$(( (start + i * step) % ${#all[@]} ))]}"); done
+    echo "sample of ${#chosen[@]} of ${#all[@]} mutants, key $key"
+elif [ $# -gt 0 ]; then
+    for prefix in "$@"; do
+        match=(mutants/"$prefix"*.patch)
+        [ -e "${match[0]}" ] || { echo "mutation-check.sh: no mutant matches '$prefix' (ls mutants/)" >&2; exit 64; }
+        chosen+=("${match[@]}")
+    done
+else
+    chosen=("${all[@]}")
+fi
+
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+git archive HEAD | tar -x -C "$scratch"
+# Reuse this checkout's stress build, if there is one (incremental builds).
+[ -d .build-stress ] && cp -a .build-stress "$scratch/.build-stress"
+cd "$scratch"
+build() { RECLAIMBENCH_STRESS=1 swift build --build-tests --build-path .build-stress >"$scratch/build.log" 2>&1; }
+echo "building the stress build of HEAD ($(git -C "$repo" rev-parse --short HEAD))"
+build || { tail -30 "$scratch/build.log"; echo "mutation-check.sh: the unmutated stress build fails" >&2; exit 1; }
+
+caught=0
+results=()
+for patch in "${chosen[@]}"; do
+    name=$(basename "$patch" .patch)
+    scheme=$(sed -n 's/^# scheme: //p' "$repo/$patch")
+    start=$SECONDS
+    if ! patch -s -p1 --dry-run < "$repo/$patch" >/dev/null; then
+        echo "$name: the patch no longer applies to HEAD (update the catalog)" >&2
+        results+=("$name|$scheme|does not apply|-|-")
+        continue
+    fi
+    patch -s -p1 < "$repo/$patch"
+    verdict="survived"; by="-"; after="-"
+    if ! build; then
+        verdict="caught"; by="the build"
+    else
+        torture=(.build-stress/debug/reclaim-bench torture "$scheme" --replacements "$budget" --duration 300
+                 --readers -4 --stutter 0.5 --churn-ms 50 --stat-interval 0 --seed "$seed" --quiet)
+        if ! timeout 420 "${torture[@]}" >"$scratch/torture.log" 2>&1; then
+            verdict="caught"
+            by="torture: $(sed -n 's/^FAILURE: \([a-z-]*\).*/\1/p' "$scratch/torture.log" | head -1)"
+            [ "$by" = "torture: " ] && by="torture: exit $(tail -1 "$scratch/torture.log" | cut -c1-60)"
+            after=$(sed -n 's/^FAILURE: .* replacement \([0-9]*\).*/\1/p' "$scratch/torture.log" | head -1)
+            grep -m1 '^reproduce:' "$scratch/torture.log" | sed 's/^/    /' || true
+        fi
+        if [ "$verdict" = caught ] && [ "${MUTATION_ALL_CHECKS:-0}" != 1 ]; then
+            :
+        elif timeout "$test_budget" swift test --skip-build --build-path .build-stress --filter "$tests" \
+                >"$scratch/tests.log" 2>&1; then
+            :
+        else
+            failed=$(grep -m1 -oE '✘ Test "[^"]*"' "$scratch/tests.log" | head -1 | sed 's/^✘ Test //' | cut -c1-80)
+            if [ "$verdict" = caught ]; then by="$by; conformance too"; else verdict="caught"; by="conformance: ${failed:-exit $?}"; fi
+        fi
+    fi
+    patch -s -R -p1 < "$repo/$patch"
+    [ "$verdict" = caught ] && caught=$((caught + 1))
+    results+=("$name|$scheme|$verdict|$by|$after|$((SECONDS - start))s")
+    printf '%-44s %-10s %-9s %s%s\n' "$name" "$scheme" "$verdict" "$by" "$([ "$after" != - ] && echo " at replacement $after")"
+done
+
+echo
+echo "mutation score: $caught of ${#chosen[@]} caught (torture budget $budget replacements, seed $seed)"
+printf '%s\n' "mutant|scheme|verdict|caught by|replacements|time" "${results[@]}" > "$scratch/score.psv"
+[ -n "${MUTATION_SCORE_OUT:-}" ] && cp "$scratch/score.psv" "$MUTATION_SCORE_OUT"
+[ "$caught" -eq "${#chosen[@]}" ]
