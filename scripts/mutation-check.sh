@@ -25,7 +25,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
-budget=${MUTATION_REPLACEMENTS:-20000}
+budget=${MUTATION_REPLACEMENTS:-5000}
 seed=${MUTATION_SEED:-1}
 test_budget=${MUTATION_TEST_SECONDS:-300}
 tests="ConformanceSuiteTests|HazardHandOffTests|GracePeriodTests|ReferenceCountingTests"
@@ -51,15 +51,39 @@ else
     chosen=("${all[@]}")
 fi
 
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-git archive HEAD | tar -x -C "$scratch"
-# Reuse this checkout's stress build, if there is one (incremental builds).
-[ -d .build-stress ] && cp -a .build-stress "$scratch/.build-stress"
+# The scratch copy lives at a fixed path (a build folder cannot move: its module cache
+# records its path), kept between runs so builds stay incremental: files that differ from
+# HEAD are rewritten, the others keep their times.
+scratch=$repo/.build-mutants/tree
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+mkdir -p "$scratch"
+export_dir=$logs/head
+mkdir -p "$export_dir"
+git archive HEAD | tar -x -C "$export_dir"
+python3 - "$export_dir" "$scratch" <<'PY'
+import filecmp, os, shutil, sys
+source, target = sys.argv[1], sys.argv[2]
+keep = {".build-stress"}
+wanted = set()
+for root, dirs, files in os.walk(source):
+    for name in files:
+        relative = os.path.relpath(os.path.join(root, name), source)
+        wanted.add(relative)
+        destination = os.path.join(target, relative)
+        if not os.path.exists(destination) or not filecmp.cmp(os.path.join(root, name), destination, shallow=False):
+            os.makedirs(os.path.dirname(destination), exist_ok=True)
+            shutil.copy2(os.path.join(root, name), destination)
+for root, dirs, files in os.walk(target):
+    dirs[:] = [d for d in dirs if not (root == target and d in keep)]
+    for name in files:
+        relative = os.path.relpath(os.path.join(root, name), target)
+        if relative not in wanted: os.remove(os.path.join(root, name))
+PY
 cd "$scratch"
-build() { RECLAIMBENCH_STRESS=1 swift build --build-tests --build-path .build-stress >"$scratch/build.log" 2>&1; }
+build() { RECLAIMBENCH_STRESS=1 swift build --build-tests --build-path .build-stress >"$logs/build.log" 2>&1; }
 echo "building the stress build of HEAD ($(git -C "$repo" rev-parse --short HEAD))"
-build || { tail -30 "$scratch/build.log"; echo "mutation-check.sh: the unmutated stress build fails" >&2; exit 1; }
+build || { tail -30 "$logs/build.log"; echo "mutation-check.sh: the unmutated stress build fails" >&2; exit 1; }
 
 caught=0
 results=()
@@ -79,20 +103,20 @@ for patch in "${chosen[@]}"; do
     else
         torture=(.build-stress/debug/reclaim-bench torture "$scheme" --replacements "$budget" --duration 300
                  --readers -4 --stutter 0.5 --churn-ms 50 --stat-interval 0 --seed "$seed" --quiet)
-        if ! timeout 420 "${torture[@]}" >"$scratch/torture.log" 2>&1; then
+        if ! timeout 420 "${torture[@]}" >"$logs/torture.log" 2>&1; then
             verdict="caught"
-            by="torture: $(sed -n 's/^FAILURE: \([a-z-]*\).*/\1/p' "$scratch/torture.log" | head -1)"
-            [ "$by" = "torture: " ] && by="torture: exit $(tail -1 "$scratch/torture.log" | cut -c1-60)"
-            after=$(sed -n 's/^FAILURE: .* replacement \([0-9]*\).*/\1/p' "$scratch/torture.log" | head -1)
-            grep -m1 '^reproduce:' "$scratch/torture.log" | sed 's/^/    /' || true
+            by="torture: $(sed -n 's/^FAILURE: \(.*\) — .*/\1/p' "$logs/torture.log" | head -1)"
+            [ "$by" = "torture: " ] && by="torture: exit $(tail -1 "$logs/torture.log" | cut -c1-60)"
+            after=$(sed -n 's/^FAILURE: .* replacement \([0-9]*\).*/\1/p' "$logs/torture.log" | head -1)
+            grep -m1 '^reproduce:' "$logs/torture.log" | sed "s|^|    (in ${scratch#$repo/}, with mutants/$name.patch applied) |" || true
         fi
         if [ "$verdict" = caught ] && [ "${MUTATION_ALL_CHECKS:-0}" != 1 ]; then
             :
         elif timeout "$test_budget" swift test --skip-build --build-path .build-stress --filter "$tests" \
-                >"$scratch/tests.log" 2>&1; then
+                >"$logs/tests.log" 2>&1; then
             :
         else
-            failed=$(grep -m1 -oE '✘ Test "[^"]*"' "$scratch/tests.log" | head -1 | sed 's/^✘ Test //' | cut -c1-80)
+            failed=$(grep -m1 -oE '✘ Test "[^"]*"' "$logs/tests.log" | head -1 | sed 's/^✘ Test //' | cut -c1-80)
             if [ "$verdict" = caught ]; then by="$by; conformance too"; else verdict="caught"; by="conformance: ${failed:-exit $?}"; fi
         fi
     fi
@@ -104,6 +128,6 @@ done
 
 echo
 echo "mutation score: $caught of ${#chosen[@]} caught (torture budget $budget replacements, seed $seed)"
-printf '%s\n' "mutant|scheme|verdict|caught by|replacements|time" "${results[@]}" > "$scratch/score.psv"
-[ -n "${MUTATION_SCORE_OUT:-}" ] && cp "$scratch/score.psv" "$MUTATION_SCORE_OUT"
+printf '%s\n' "mutant|scheme|verdict|caught by|replacements|time" "${results[@]}" > "$logs/score.psv"
+[ -n "${MUTATION_SCORE_OUT:-}" ] && cp "$logs/score.psv" "$MUTATION_SCORE_OUT"
 [ "$caught" -eq "${#chosen[@]}" ]

@@ -555,6 +555,9 @@ final class TortureRun<R: Reclaimer>: @unchecked Sendable {
             let deferNow = options.deferModulus > 0 && random.below(options.deferModulus) == 0
             let sleepNow = options.readerSleepMicros > 0 && random.below(options.readerSleepEvery) == 0
             let spin = random.below(16) == 0 ? random.below(1000) : 0
+            // Now and then the reader blocks between operations (offline, for the schemes
+            // that track it): coming back online is a window of its own (QS-E2).
+            let offlineNow = random.below(32) == 0
             var handed = false, direct = false
             participant.withGuard { guardian in
                 let current = guardian.protect(rootLink, slot: 0)
@@ -604,6 +607,7 @@ final class TortureRun<R: Reclaimer>: @unchecked Sendable {
                 publish(&counts)
             }
             participant.quiescentState()
+            if offlineNow { participant.whileOffline { TortureClock.sleep(microseconds: random.below(20)) } }
             if Sampler.nowNanoseconds() >= until { break }
         }
         state.reads.add(pendingReads, ordering: .relaxed)  // ORDERING: a statistic

@@ -259,7 +259,7 @@ final class QuiescentStateRecord: GracePeriodRecord, @unchecked Sendable {
     @usableFromInline
     @inline(never)
     func advanceWord(to current: UInt64) {
-        word.pointee.store(current, ordering: .releasing)  // ORDERING[QS-E1][GP-E2]
+        publishWord(word, current, .releasing)  // ORDERING[QS-E1][GP-E2]
         bumpEvent(QuiescentStateDomain.Event.quiescentStates.rawValue)
         if hot.pendingWork != 0 { domain.performDeferredWork(self) }
     }

@@ -23,7 +23,8 @@
 // Timing alone never shows a missing fence on x86, because real buffers drain in
 // nanoseconds. In the stress build the modelled publishes (`publishWord`) stay in a one-entry
 // per-thread buffer until the thread fences (`fullFence`), publishes again, reads its own word
-// (`ownWord`), ends its guard, or another thread's `membarrierAllCPUs` drains every buffer. Draining
+// (`ownWord`), ends its guard, stalls at an injection point, or another thread's
+// `membarrierAllCPUs` drains every buffer. Draining
 // earlier than a CPU would is always a legal TSO execution; holding a store longer than a
 // CPU would is what makes a missing fence fail.
 
@@ -223,6 +224,9 @@ public enum StressInjection {
         defer { state.pointee = random.state | 1 }
         guard random.next() % point.stallOneIn == 0 else { return }
         stalls[point.rawValue].add(1, ordering: .relaxed)  // ORDERING: a statistic
+        // A stalled CPU drains its store buffer (a yield or a sleep is a context switch):
+        // what the thread published before this point is visible for the whole stall.
+        StoreBufferModel.drainOwn()
         let draw = random.next()
         switch draw % 8 {
         case 0..<4: sched_yield()
