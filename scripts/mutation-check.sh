@@ -102,17 +102,34 @@ for patch in "${chosen[@]}"; do
         verdict="caught"; by="the build"
     else
         torture=(.build-stress/debug/reclaim-bench torture "$scheme" --replacements "$budget" --duration 300
-                 --readers -4 --stutter 0.5 --churn-ms 50 --stat-interval 0 --seed "$seed" --quiet)
-        if ! timeout 420 "${torture[@]}" >"$logs/torture.log" 2>&1; then
+                 --readers -4 --stutter 0.5 --churn-ms 50 --stat-interval 0 --quiet --seed "$seed")
+        # No backtracer: a mutant's use-after-free may crash a thread, and the crash must
+        # end the process at once.
+        rc=0
+        SWIFT_BACKTRACE=enable=no timeout --kill-after=10 420 "${torture[@]}" >"$logs/torture.log" 2>&1 || rc=$?
+        if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+            by="torture ran past 420 s (not a catch)"
+        elif [ "$rc" -ne 0 ]; then
             verdict="caught"
-            by="torture: $(sed -n 's/^FAILURE: \(.*\) — .*/\1/p' "$logs/torture.log" | head -1)"
-            [ "$by" = "torture: " ] && by="torture: exit $(tail -1 "$logs/torture.log" | cut -c1-60)"
+            kind=$(sed -n 's/^FAILURE: \(.*\) — .*/\1/p' "$logs/torture.log" | head -1)
             after=$(sed -n 's/^FAILURE: .* replacement \([0-9]*\).*/\1/p' "$logs/torture.log" | head -1)
+            if [ -z "$kind" ]; then
+                # Crashed before its report (a use-after-free elsewhere): the line torture
+                # writes at its first failure gives the kind and the replacements.
+                signal="$([ "$rc" -gt 128 ] && echo "signal $((rc - 128))" || echo "exit $rc")"
+                first=$(sed -n 's/^FAILING at replacement \([0-9]*\): \(.*\) — .*/\1|\2/p' "$logs/torture.log" | head -1)
+                if [ -n "$first" ]; then
+                    after=${first%%|*}; kind="${first#*|}, then crashed ($signal)"
+                else
+                    kind="crashed ($signal)"
+                fi
+            fi
+            by="torture: $kind"
             grep -m1 '^reproduce:' "$logs/torture.log" | sed "s|^|    (in ${scratch#$repo/}, with mutants/$name.patch applied) |" || true
         fi
         if [ "$verdict" = caught ] && [ "${MUTATION_ALL_CHECKS:-0}" != 1 ]; then
             :
-        elif timeout "$test_budget" swift test --skip-build --build-path .build-stress --filter "$tests" \
+        elif SWIFT_BACKTRACE=enable=no timeout --kill-after=10 "$test_budget" swift test --skip-build --build-path .build-stress --filter "$tests" \
                 >"$logs/tests.log" 2>&1; then
             :
         else

@@ -1,3 +1,4 @@
+import Foundation
 import Reclamation
 import Synchronization
 
@@ -106,14 +107,20 @@ final class TortureState: @unchecked Sendable {
     /// Records the first failure (later ones are counted) and stops the run.
     func fail(_ kind: TortureFailure.Kind, _ detail: String) {
         let replacementsNow = replacements.load(ordering: .relaxed)  // ORDERING: a statistic
-        failure.withLock { first in
+        let isFirst = failure.withLock { first -> Bool in
             if first == nil {
                 first = TortureFailure(kind: kind, detail: detail, atSeconds: elapsedSeconds, replacements: replacementsNow, count: 1)
-            } else {
-                first!.count += 1
+                return true
             }
+            first!.count += 1
+            return false
         }
         stop.store(true, ordering: .relaxed)  // ORDERING: a flag
+        // Said at once, on stderr: a failure under a real use-after-free can be followed by
+        // a crash of another thread before the report is printed.
+        if isFirst {
+            FileHandle.standardError.write(Data("FAILING at replacement \(replacementsNow): \(kind.rawValue) — \(detail)\n".utf8))
+        }
     }
 
     // MARK: carriers

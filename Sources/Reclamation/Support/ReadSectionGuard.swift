@@ -17,7 +17,9 @@ where Domain.Link == AtomicNodeLink, Domain.HandOff == UnsupportedHandOff {
     public func protect(_ link: UnsafeMutablePointer<AtomicNodeLink>, slot: Int) -> TaggedNode {
         // ORDERING[SECTION-E0]: acquire pairs with the release store or CAS that published
         // the node, so its initialization is visible.
-        link.pointee.load(.acquiring)
+        let word = link.pointee.load(.acquiring)
+        stressPoint(.loadedBeforeUse)
+        return word
     }
 
     @inlinable

@@ -56,6 +56,9 @@ public enum StressPoint: Int, CaseIterable, Sendable {
     case leavingBeforeExit
     /// A count taken, not yet re-validated (rc: RC-E1).
     case countedBeforeRevalidation
+    /// Inside a read section (ebr, qsbr, rcu and the C epoch and RCU libraries): a link
+    /// read, the node not yet used — where a grace period that missed the reader frees it.
+    case loadedBeforeUse
 
     public var name: String {
         switch self {
@@ -68,6 +71,7 @@ public enum StressPoint: Int, CaseIterable, Sendable {
         case .unlinkedBeforeRetire: "unlinked-before-retire"
         case .leavingBeforeExit: "leaving-before-exit"
         case .countedBeforeRevalidation: "counted-before-revalidation"
+        case .loadedBeforeUse: "loaded-before-use"
         }
     }
 
@@ -75,7 +79,7 @@ public enum StressPoint: Int, CaseIterable, Sendable {
     var stallOneIn: UInt64 {
         switch self {
         case .publishedBeforeRevalidation, .movedBeforeSourceCleared, .fencedBeforeLoads, .publishedBeforeFence: 16
-        case .censusBetweenRecords, .countedBeforeRevalidation, .unlinkedBeforeRetire: 32
+        case .censusBetweenRecords, .countedBeforeRevalidation, .unlinkedBeforeRetire, .loadedBeforeUse: 32
         case .gracePeriodWait, .leavingBeforeExit: 4
         }
     }
@@ -224,15 +228,19 @@ public enum StressInjection {
         defer { state.pointee = random.state | 1 }
         guard random.next() % point.stallOneIn == 0 else { return }
         stalls[point.rawValue].add(1, ordering: .relaxed)  // ORDERING: a statistic
-        // A stalled CPU drains its store buffer (a yield or a sleep is a context switch):
-        // what the thread published before this point is visible for the whole stall.
-        StoreBufferModel.drainOwn()
         let draw = random.next()
         switch draw % 8 {
-        case 0..<4: sched_yield()
+        case 0..<4:
+            // A context switch drains the store buffer: what the thread published before
+            // this point is visible for the whole stall.
+            StoreBufferModel.drainOwn()
+            sched_yield()
         case 4..<6:
+            // A spinning CPU keeps running; the model keeps its buffer (the exaggeration
+            // that lets a missing fence be seen: a real buffer drains in nanoseconds).
             for _ in 0..<(1 + draw >> 40 % 2000) { rs_cpu_relax() }
         default:
+            StoreBufferModel.drainOwn()
             var request = timespec(tv_sec: 0, tv_nsec: Int(1 + (draw >> 32) % 100) * 1000)
             nanosleep(&request, nil)
         }
