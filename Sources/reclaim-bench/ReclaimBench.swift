@@ -488,6 +488,9 @@ extension ReclaimBench {
                     } catch { return .failure(error) }
                 }
             }
+            let command = CommandLine.arguments.map(shellQuoted).joined(separator: " ")
+                + (isStressBuild ? "   (a stress build: RECLAIMBENCH_STRESS=1 swift build --build-path .build-stress)" : "")
+            Torture.reproduceCommand.withLock { $0 = command }
             let result: Result<TortureReport, RunnerError>
             switch (scheme, planted) {
             case (nil, nil):
@@ -506,8 +509,7 @@ extension ReclaimBench {
             switch result {
             case .failure(let error): throw fail(error)
             case .success(var report):
-                report.reproduce = CommandLine.arguments.map(shellQuoted).joined(separator: " ")
-                    + (isStressBuild ? "   (a stress build: RECLAIMBENCH_STRESS=1 swift build --build-path .build-stress)" : "")
+                report.reproduce = command
                 print(report.render(), terminator: "")
                 if !report.success { throw ExitCode(1) }
             }

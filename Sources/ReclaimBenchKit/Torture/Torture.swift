@@ -1,3 +1,4 @@
+import Foundation
 // The torture test, after the kernel's rcutorture (Paul McKenney) and hazptrtorture (its
 // 2026 hazard-pointer descendant, which found that a hazard pointer acquired by one task
 // and released by another corrupts the overflow list). Read to understand the design —
@@ -54,6 +55,12 @@ public struct TortureReport: Sendable {
 }
 
 public enum Torture {
+    /// The command line that reproduces the run, said with the first failure (the CLI sets it).
+    public static let reproduceCommand = Mutex<String?>(nil)
+    /// How long threads may take to stop after a failure before the process ends anyway
+    /// (a scheme broken enough to block a thread for good must still end in FAILURE).
+    public static let stopAfterFailureSeconds = 30
+
     /// Runs the torture test on `scheme`. `progress` gets the periodic stat lines. The
     /// domain gets `.testing` thresholds by default (scan or seal every few retires, a 1 ms
     /// scan period), so that every stage of the pipe is a reclamation soon after it is due.
@@ -176,6 +183,16 @@ final class TortureRun<R: Reclaimer>: @unchecked Sendable {
         for index in 0..<readerCount { readers.append(JoinableThread { [self] in readerSlot(index) }) }
         let releaser = handsOff && options.deferModulus > 0 ? JoinableThread { [self] in releaseThreadBody() } : nil
         supervise(pausable: pausable)
+        if state.failure.withLock({ $0 }) != nil {
+            // A failed scheme may leave a thread blocked inside it (a grace period that
+            // never ends, a list it corrupted): the FAILING line is out; end regardless.
+            let limit = Torture.stopAfterFailureSeconds
+            Thread.detachNewThread {
+                Thread.sleep(forTimeInterval: Double(limit))
+                FileHandle.standardError.write(Data("torture: threads still running \(limit) s after the first failure (above); ending the run: FAILURE\n".utf8))
+                exit(1)
+            }
+        }
         state.stop.store(true, ordering: .relaxed)  // ORDERING: a flag; threads are joined below
         paused.store(false, ordering: .relaxed)
         for reader in readers { reader.join() }

@@ -119,7 +119,8 @@ final class TortureState: @unchecked Sendable {
         // Said at once, on stderr: a failure under a real use-after-free can be followed by
         // a crash of another thread before the report is printed.
         if isFirst {
-            FileHandle.standardError.write(Data("FAILING at replacement \(replacementsNow): \(kind.rawValue) — \(detail)\n".utf8))
+            let reproduce = Torture.reproduceCommand.withLock { $0 }.map { "\nreproduce: \($0)" } ?? ""
+            FileHandle.standardError.write(Data("FAILING at replacement \(replacementsNow): \(kind.rawValue) — \(detail)\(reproduce)\n".utf8))
         }
     }
 
