@@ -90,6 +90,8 @@ results=()
 for patch in "${chosen[@]}"; do
     name=$(basename "$patch" .patch)
     scheme=$(sed -n 's/^# scheme: //p' "$repo/$patch")
+    # A mutant may need torture to exercise its path (`# torture: --gp-interval 1000`).
+    read -r -a extra <<< "$(sed -n 's/^# torture: //p' "$repo/$patch")"
     start=$SECONDS
     if ! patch -s -p1 --dry-run < "$repo/$patch" >/dev/null; then
         echo "$name: the patch no longer applies to HEAD (update the catalog)" >&2
@@ -102,7 +104,7 @@ for patch in "${chosen[@]}"; do
         verdict="caught"; by="the build"
     else
         torture=(.build-stress/debug/reclaim-bench torture "$scheme" --replacements "$budget" --duration 300
-                 --readers -4 --stutter 0.5 --churn-ms 50 --stat-interval 0 --quiet --seed "$seed")
+                 --readers -4 --stutter 0.5 --churn-ms 50 --stat-interval 0 --quiet --seed "$seed" "${extra[@]}")
         # No backtracer: a mutant's use-after-free may crash a thread, and the crash must
         # end the process at once.
         rc=0

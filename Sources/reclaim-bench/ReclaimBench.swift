@@ -447,6 +447,8 @@ extension ReclaimBench {
         var seed: UInt64 = 1
         @Option(help: "Domain thresholds: testing (scan or seal every few retires, 1 ms scan period) or default (the runner's).")
         var thresholds: String = "testing"
+        @Option(name: .customLong("gp-interval"), parsing: .unconditional, help: "rcu: least microseconds between the reclaimer thread's grace periods (0–1000000; default: the thresholds' value, 0 for testing).")
+        var gpInterval: Int?
         @Flag(help: "No progress lines.")
         var quiet = false
 
@@ -469,11 +471,18 @@ extension ReclaimBench {
             options.writerIntervalMicros = writerIntervalUs
             options.pipeLength = pipeLength
             options.seed = seed
-            let configuration: ReclaimerConfiguration
+            var configuration: ReclaimerConfiguration
             switch thresholds {
             case "testing": configuration = .testing
             case "default": configuration = ReclaimerConfiguration()
             default: throw fail(RunnerError(.usage, "torture: --thresholds \(thresholds) is not one of testing, default"))
+            }
+            if let gpInterval {
+                let allowed = ReclaimerConfiguration.Knob.gracePeriodInterval.allowed
+                guard allowed.contains(gpInterval) else {
+                    throw fail(RunnerError(.usage, "torture: --gp-interval \(gpInterval): allowed \(allowed.lowerBound)–\(allowed.upperBound) µs"))
+                }
+                configuration.gracePeriodIntervalMicroseconds = gpInterval
             }
             struct Runner: SchemeVisitor {
                 let options: TortureOptions

@@ -127,7 +127,10 @@ struct GracePeriodTests {
     @Test("rcu with a grace-period interval: bags queued inside the interval wait for it and share a round; barrier still frees all")
     func rcuGracePeriodInterval() throws {
         var configuration = ReclaimerConfiguration.testing
-        configuration.gracePeriodIntervalMicroseconds = 20_000
+        // Half a second: a round (100 nodes, one grace period with one participant) takes
+        // microseconds, so every round after the first starts inside the interval of the
+        // one before with a margin of four orders of magnitude, under a sanitizer too.
+        configuration.gracePeriodIntervalMicroseconds = 500_000
         let domain = try ReadCopyUpdateDomain(configuration: configuration)
         let layout = SlotStress.layout
         do {

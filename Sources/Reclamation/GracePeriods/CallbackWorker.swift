@@ -80,6 +80,8 @@ final class CallbackWorker: @unchecked Sendable {
                 // so queueing threads make no system call to wake a worker that waits on
                 // purpose; stop() and barrier() wait at most one interval longer).
                 let now = monotonicNanoseconds()
+                // ORDERING: relaxed; stopping only shortens the wait (the exit below re-reads
+                // it with acquire).
                 if now &- lastStart < intervalNanoseconds && !stopping.load(ordering: .relaxed) {
                     sleepNanoseconds(intervalNanoseconds - (now &- lastStart))
                     batchedRounds.add(1, ordering: .relaxed)  // ORDERING: a statistic

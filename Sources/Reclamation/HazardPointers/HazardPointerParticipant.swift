@@ -33,8 +33,10 @@ public struct HazardPointerParticipant: ReclaimerParticipant, ~Copyable {
     }
 
     /// Clears every registered slot, used or not, as ck_hp_clear does: a store each, no
-    /// load and no branch. Testing each slot first (and skipping the ones at 0) mispredicts
-    /// in Michael's find, whose rotating slots leave a different one empty each lookup; a
+    /// load and no branch. Testing each slot first (and skipping the ones at 0) is a
+    /// data-dependent branch in Michael's find, whose rotating slots leave a different one
+    /// empty each lookup (hp ÷ ck-hp 0.93 → 0.99 in one interleaved A/B; no hardware
+    /// counters here to show the mispredictions themselves); a
     /// mask of used slots, a byte-wide read-modify-write per protect read back here as a
     /// word, defeats store-to-load forwarding (8.6 ns per guarded read against 2.2 ns).
     @inlinable

@@ -2,8 +2,8 @@
 // store-buffer model of the publishes that a fence or a membarrier must order.
 //
 // Built with RECLAIMBENCH_STRESS=1 in the environment (Package.swift defines the
-// condition; scripts/mutation-check.sh and `scripts/torture.sh --stress` use their own build
-// folder, .build-stress). In the normal build every function here is an inlined plain
+// condition; build it in a folder of its own, `--build-path .build-stress`, as
+// scripts/mutation-check.sh does). In the normal build every function here is an inlined plain
 // store, fence or nothing: the instruction-count check (scripts/instruction-check.sh)
 // shows the hot paths unchanged.
 //
@@ -224,7 +224,8 @@ public enum StressInjection {
             let arrival = threads.add(1, ordering: .relaxed).newValue
             state.pointee = seed.load(ordering: .relaxed) ^ (arrival &* 0x9E37_79B9_7F4A_7C15) | 1
         }
-        var random = SplitMixState(state.pointee)
+        // The project's SplitMix64, its state kept in C thread-local storage between hits.
+        var random = SplitMix64(seed: state.pointee)
         defer { state.pointee = random.state | 1 }
         guard random.next() % point.stallOneIn == 0 else { return }
         stalls[point.rawValue].add(1, ordering: .relaxed)  // ORDERING: a statistic
@@ -244,19 +245,6 @@ public enum StressInjection {
             var request = timespec(tv_sec: 0, tv_nsec: Int(1 + (draw >> 32) % 100) * 1000)
             nanosleep(&request, nil)
         }
-    }
-}
-
-/// SplitMix64 (Steele, Lea, Flood, OOPSLA 2014) over a word kept in C thread-local storage.
-struct SplitMixState {
-    var state: UInt64
-    init(_ state: UInt64) { self.state = state }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476C_E5B9_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
