@@ -90,7 +90,7 @@ results=()
 for patch in "${chosen[@]}"; do
     name=$(basename "$patch" .patch)
     scheme=$(sed -n 's/^# scheme: //p' "$repo/$patch")
-    # A mutant may need torture to exercise its path (`# torture: --gp-interval 1000`).
+    # A mutant may need torture to exercise its path (`# torture: --thresholds default`).
     read -r -a extra <<< "$(sed -n 's/^# torture: //p' "$repo/$patch")"
     start=$SECONDS
     if ! patch -s -p1 --dry-run < "$repo/$patch" >/dev/null; then
