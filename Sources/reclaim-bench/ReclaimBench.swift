@@ -462,6 +462,7 @@ extension ReclaimBench {
             options.fakeWriters = fakeWriters
             options.durationSeconds = duration
             options.maxReplacements = replacements
+            options.exitAfterFailureSeconds = 30
             options.statIntervalSeconds = statInterval
             options.readerSleepMicros = readerSleepUs
             options.deferModulus = deferModulus

@@ -10,6 +10,10 @@ public struct TortureOptions: Sendable, Equatable {
     /// The operation budget: the run ends after this many writer replacements, or at
     /// `durationSeconds`, whichever comes first. 0: the duration alone.
     public var maxReplacements = 0
+    /// After a failure, end the process (exit 1) if the threads have not stopped within
+    /// this many seconds: a broken scheme may block a thread for good. nil: wait (tests);
+    /// the command line sets 30.
+    public var exitAfterFailureSeconds: Int?
     /// Seconds between progress lines; a writer that made no replacement in one fails the
     /// run. 0: no progress lines (the writer is still checked once, at the end).
     public var statIntervalSeconds = 5.0
