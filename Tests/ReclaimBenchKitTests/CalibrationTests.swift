@@ -10,7 +10,8 @@ import TestSupport
 /// libraries half of that; in the Swift cells none 200 M, the C libraries half, each Swift
 /// scheme 1.2 × its C library. With read work w every rate is divided by 1 + w and the C
 /// libraries run at 0.8 of none instead (so a ratio that pairs across read works is
-/// wrong). Repetition r scales everything by (1 + jitter[r]).
+/// wrong). Repetition r scales everything by (1 + jitter[r]). A writer (the slot table's)
+/// does 1 M updates/s under a C library and 2 M under a Swift scheme.
 final class PeerFixtureExecutor: CellExecutor, @unchecked Sendable {
     static let jitter: [Double] = [0, 0.01, -0.02, 0.03, -0.01, 0.02, 0, 0.01, -0.01, 0.02, -0.03]
 
@@ -31,6 +32,7 @@ final class PeerFixtureExecutor: CellExecutor, @unchecked Sendable {
         result.reads = Int(rate)
         result.operations = result.reads  // no updates: ops/s and reads/s keep the ratios exact
         result.writerCPUSeconds = 0.9
+        if spec.structure == .slotTable { result.writerUpdatesPerSecond = spec.scheme.isCLibrary ? 1e6 : 2e6 }
         result.note = spec.harness == .c ? "C harness" : ""
         return result
     }
@@ -178,6 +180,11 @@ struct CalibrationTests {
             let library = PeerFixtureExecutor.libraryRatio(readWork: row.shape.readWork)
             #expect(abs(row.peerToNone!.median - library) < 1e-9 && abs(row.schemeToNone!.median - library * 1.2) < 1e-9)
             #expect(row.schemeToPeer!.repetitions == 10)
+            if row.shape.structure == "slot-table" && row.shape.writer == "max-rate" {
+                #expect(abs(row.writerToPeer!.median - 2) < 1e-9, "\(row.shape.label) \(row.scheme)")
+            } else {
+                #expect(row.writerToPeer == nil, "\(row.shape.label) \(row.scheme): only max-rate cells compare writers")
+            }
         }
         let calibration = CalibrationAnalysis.calibration(results.table)
         #expect(Set(calibration.map(\.scheme)) == ["ck-epoch", "ck-hp", "urcu-qsbr", "urcu-memb"])

@@ -59,6 +59,11 @@ public enum CalibrationAnalysis {
         public var peerToNone: RatioAnalysis.Estimate?
         /// The Swift scheme's throughput ÷ its C library's.
         public var schemeToPeer: RatioAnalysis.Estimate?
+        /// Max-rate slot-table cells: the Swift scheme's writer updates/s ÷ its C library's.
+        /// There the readers' rate falls with the writer's (each update invalidates a slot's
+        /// line and brings a node every reader misses on), so a reads ratio below 1 beside a
+        /// writer ratio above 1 is a faster writer, not a slower read side.
+        public var writerToPeer: RatioAnalysis.Estimate?
     }
 
     public struct CalibrationRow: Sendable {
@@ -120,7 +125,10 @@ public enum CalibrationAnalysis {
                     shape: shape, scheme: scheme.rawValue, peer: peer.rawValue,
                     schemeToNone: estimate(scheme.rawValue, paired(own, none, /), seed: 1),
                     peerToNone: estimate(peer.rawValue, paired(theirs, none, /), seed: 2),
-                    schemeToPeer: estimate(scheme.rawValue, paired(own, theirs, /), seed: 3)))
+                    schemeToPeer: estimate(scheme.rawValue, paired(own, theirs, /), seed: 3),
+                    writerToPeer: shape.writer == "max-rate" ? estimate(scheme.rawValue, paired(
+                        values(cells, scheme: scheme.rawValue, metric: "writer_updates_per_s"),
+                        values(cells, scheme: peer.rawValue, metric: "writer_updates_per_s"), /), seed: 9) : nil))
             }
         }
         return result
@@ -182,11 +190,15 @@ public enum CalibrationAnalysis {
         if !peers.isEmpty {
             text += "Swift scheme ÷ its C library, and each ÷ none (throughput; median [95 % bootstrap interval], paired by repetition)\n"
             text += TextTable.render(
-                header: ["cell", "scheme", "÷ none", "C library", "÷ none", "scheme ÷ C library", "repetitions"],
+                header: ["cell", "scheme", "÷ none", "C library", "÷ none", "scheme ÷ C library", "writer ÷ C library",
+                         "repetitions"],
                 rows: peers.map { row in
                     [row.shape.label, row.scheme, ratio(row.schemeToNone), row.peer, ratio(row.peerToNone),
-                     ratio(row.schemeToPeer), String(row.schemeToPeer?.repetitions ?? 0)]
+                     ratio(row.schemeToPeer), ratio(row.writerToPeer), String(row.schemeToPeer?.repetitions ?? 0)]
                 })
+            if peers.contains(where: { $0.writerToPeer != nil }) {
+                text += "(writer ÷ C library: max-rate cells, the writer's updates/s; readers slow down with every update, so read the reads ratio beside it)\n"
+            }
         }
         let calibration = calibration(table)
         if !calibration.isEmpty {
