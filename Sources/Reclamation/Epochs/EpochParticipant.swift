@@ -6,14 +6,16 @@ public struct EpochParticipant: ReclaimerParticipant, ~Copyable {
     @usableFromInline let domain: EpochDomain
     @usableFromInline let record: EpochRecord
     @usableFromInline let hot: HotHeader
-    @usableFromInline let localEpoch: UnsafeMutablePointer<Atomic<UInt64>>
+    // Four stored words, so that the struct travels in registers (see QuiescentStateParticipant).
+    @inlinable var localEpoch: UnsafeMutablePointer<Atomic<UInt64>> {
+        hot.schemeArea.assumingMemoryBound(to: Atomic<UInt64>.self)
+    }
     @usableFromInline let globalEpoch: UnsafeMutablePointer<Atomic<UInt64>>
 
     init(domain: EpochDomain, record: EpochRecord) {
         self.domain = domain
         self.record = record
         self.hot = record.hot
-        self.localEpoch = record.localEpoch
         self.globalEpoch = domain.globalEpoch
     }
 

@@ -280,20 +280,27 @@ final class QuiescentStateRecord: GracePeriodRecord, @unchecked Sendable {
 /// A thread registered with a qsbr domain: online from registration until it leaves.
 public struct QuiescentStateParticipant: ReclaimerParticipant, ~Copyable {
     public typealias Domain = QuiescentStateDomain
-    @usableFromInline let domain: QuiescentStateDomain
+    // Four words, so that the struct travels in registers: with six (the domain and the
+    // word's address besides) a cell loop got it by address and reloaded `hot` and the
+    // counter's address after every store of the guard depth, which it cannot prove
+    // leaves the struct alone (perf annotate of the slot-table cell). The domain is the
+    // record's; the word is at a fixed offset in the hot block.
     @usableFromInline let record: QuiescentStateRecord
     @usableFromInline let hot: HotHeader
-    @usableFromInline let word: UnsafeMutablePointer<Atomic<UInt64>>
     @usableFromInline let counter: UnsafeMutablePointer<Atomic<UInt64>>
     @usableFromInline let interval: Int
 
+    @usableFromInline var domain: QuiescentStateDomain { record.domain }
+    @inlinable var word: UnsafeMutablePointer<Atomic<UInt64>> {
+        hot.schemeArea.assumingMemoryBound(to: Atomic<UInt64>.self)
+    }
+
     init(domain: QuiescentStateDomain, record: QuiescentStateRecord) {
-        self.domain = domain
         self.record = record
         self.hot = record.hot
-        self.word = record.word
         self.counter = domain.core.counter
         self.interval = domain.configuration.quiescentStateInterval
+        precondition(word == record.word, "qsbr: the word is the hot block's scheme area")
         hot.quiescentCountdown = interval
     }
 

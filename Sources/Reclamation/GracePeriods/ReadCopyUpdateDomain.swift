@@ -267,14 +267,16 @@ public struct ReadCopyUpdateParticipant: ReclaimerParticipant, ~Copyable {
     @usableFromInline let domain: ReadCopyUpdateDomain
     @usableFromInline let record: ReadCopyUpdateRecord
     @usableFromInline let hot: HotHeader
-    @usableFromInline let word: UnsafeMutablePointer<Atomic<UInt64>>
+    // Four stored words, so that the struct travels in registers (see QuiescentStateParticipant).
+    @inlinable var word: UnsafeMutablePointer<Atomic<UInt64>> {
+        hot.schemeArea.assumingMemoryBound(to: Atomic<UInt64>.self)
+    }
     @usableFromInline let counter: UnsafeMutablePointer<Atomic<UInt64>>
 
     init(domain: ReadCopyUpdateDomain, record: ReadCopyUpdateRecord) {
         self.domain = domain
         self.record = record
         self.hot = record.hot
-        self.word = record.word
         self.counter = domain.core.counter
     }
 

@@ -9,14 +9,16 @@ public struct AsymmetricHazardPointerParticipant: ReclaimerParticipant, ~Copyabl
     @usableFromInline let domain: AsymmetricHazardPointerDomain
     @usableFromInline let record: HazardRecord
     @usableFromInline let hot: HotHeader
-    @usableFromInline let slots: UnsafeMutablePointer<Atomic<UInt>>
+    // Four stored words, so that the struct travels in registers (see QuiescentStateParticipant).
+    @inlinable var slots: UnsafeMutablePointer<Atomic<UInt>> {
+        hot.schemeArea.assumingMemoryBound(to: Atomic<UInt>.self)
+    }
     @usableFromInline let slotCount: Int
 
     init(domain: AsymmetricHazardPointerDomain, record: HazardRecord) {
         self.domain = domain
         self.record = record
         self.hot = record.hot
-        self.slots = record.slots
         self.slotCount = record.slotCapacity
     }
 

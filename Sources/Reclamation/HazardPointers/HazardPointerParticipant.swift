@@ -6,14 +6,16 @@ public struct HazardPointerParticipant: ReclaimerParticipant, ~Copyable {
     @usableFromInline let domain: HazardPointerDomain
     @usableFromInline let record: HazardRecord
     @usableFromInline let hot: HotHeader
-    @usableFromInline let slots: UnsafeMutablePointer<Atomic<UInt>>
+    // Four stored words, so that the struct travels in registers (see QuiescentStateParticipant).
+    @inlinable var slots: UnsafeMutablePointer<Atomic<UInt>> {
+        hot.schemeArea.assumingMemoryBound(to: Atomic<UInt>.self)
+    }
     @usableFromInline let slotCount: Int
 
     init(domain: HazardPointerDomain, record: HazardRecord) {
         self.domain = domain
         self.record = record
         self.hot = record.hot
-        self.slots = record.slots
         self.slotCount = record.slotCapacity
     }
 

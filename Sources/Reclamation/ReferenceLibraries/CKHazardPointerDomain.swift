@@ -187,7 +187,11 @@ public final class CKHazardPointerDomain: Reclaimer, @unchecked Sendable {
 final class CKHazardPointerRecord: LibraryParticipantRecord, @unchecked Sendable {
     // SAFETY: as LibraryParticipantRecord; the ck record's pending stack is the owner's only
     // (CKHP-E3); its hazard pointers are read by every reclaimer through ck.
+    /// SAFETY: records die with the domain's registry, inside the domain's deinit.
+    @usableFromInline unowned(unsafe) let domain: CKHazardPointerDomain
+
     init(domain: CKHazardPointerDomain) {
+        self.domain = domain
         super.init(domain: domain, schemeID: CKHazardPointerDomain.descriptor.id, allocator: domain.allocator,
                    eventCount: CKHazardPointerDomain.Event.allCases.count)
     }
@@ -205,14 +209,14 @@ final class CKHazardPointerRecord: LibraryParticipantRecord, @unchecked Sendable
 /// A thread registered with a ck-hp domain.
 public struct CKHazardPointerParticipant: ReclaimerParticipant, ~Copyable {
     public typealias Domain = CKHazardPointerDomain
-    @usableFromInline let domain: CKHazardPointerDomain
+    // Four stored words, so that the struct travels in registers (see QuiescentStateParticipant).
+    @usableFromInline var domain: CKHazardPointerDomain { record.domain }
     @usableFromInline let record: CKHazardPointerRecord
     @usableFromInline let hot: HotHeader
     @usableFromInline let currentRecord: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     @usableFromInline let slotCount: Int
 
     init(domain: CKHazardPointerDomain, record: CKHazardPointerRecord, slots: Int) {
-        self.domain = domain
         self.record = record
         hot = record.hot
         currentRecord = record.currentRecordSlot
