@@ -179,17 +179,6 @@ final class TortureRun<R: Reclaimer>: @unchecked Sendable {
         for index in 0..<readerCount { readers.append(JoinableThread { [self] in readerSlot(index) }) }
         let releaser = handsOff && options.deferModulus > 0 ? JoinableThread { [self] in releaseThreadBody() } : nil
         supervise(pausable: pausable)
-        if let limit = options.exitAfterFailureSeconds, state.failure.withLock({ $0 }) != nil {
-            // A failed scheme may leave a thread blocked inside it (a grace period that
-            // never ends, a list it corrupted): the FAILING line is out; end regardless.
-            // The command line asks for this; a test process (planted schemes fail on
-            // purpose, slowly under a sanitizer) must not be ended by it.
-            Thread.detachNewThread {
-                Thread.sleep(forTimeInterval: Double(limit))
-                FileHandle.standardError.write(Data("torture: threads still running \(limit) s after the first failure (above); ending the run: FAILURE\n".utf8))
-                exit(1)
-            }
-        }
         state.stop.store(true, ordering: .relaxed)  // ORDERING: a flag; threads are joined below
         paused.store(false, ordering: .relaxed)
         for reader in readers { reader.join() }

@@ -121,6 +121,20 @@ final class TortureState: @unchecked Sendable {
         if isFirst {
             let reproduce = Torture.reproduceCommand.withLock { $0 }.map { "\nreproduce: \($0)" } ?? ""
             FileHandle.standardError.write(Data("FAILING at replacement \(replacementsNow): \(kind.rawValue) — \(detail)\(reproduce)\n".utf8))
+            if let limit = options.exitAfterFailureSeconds { armExitAfterFailure(seconds: limit) }
+        }
+    }
+
+    /// A failed scheme may leave a thread blocked inside it — a grace period that never
+    /// ends, a list it corrupted — and the thread that would notice may be that one, or
+    /// the supervisor waiting on it in a stutter's drain: armed at the first failure, not
+    /// after the threads stop. The command line asks for this; a test process (planted
+    /// schemes fail on purpose, slowly under a sanitizer) must not be ended by it.
+    func armExitAfterFailure(seconds limit: Int) {
+        Thread.detachNewThread {
+            Thread.sleep(forTimeInterval: Double(limit))
+            FileHandle.standardError.write(Data("torture: threads still running \(limit) s after the first failure (above); ending the run: FAILURE\n".utf8))
+            exit(1)
         }
     }
 
