@@ -190,7 +190,7 @@ public final class QuiescentStateDomain: Reclaimer, @unchecked Sendable {
     /// Runs `body` with the caller's online participants of this domain offline.
     func withCallerOffline(_ body: () -> Void) {
         let own = ThreadParticipants.records(in: ObjectIdentifier(self)).map { unsafeDowncast($0, to: QuiescentStateRecord.self) }
-        let online = own.filter { $0.word.pointee.load(ordering: .relaxed) != 0 }  // ORDERING: our own words
+        let online = own.filter { ownWord($0.word) != 0 }  // ORDERING: our own words
         for record in online { goOffline(record) }
         body()
         for record in online { comeOnline(record) }
@@ -215,7 +215,7 @@ public final class QuiescentStateDomain: Reclaimer, @unchecked Sendable {
 
     func flush(_ record: QuiescentStateRecord) {
         if record.bags.sealOpen(tag: core.start()) { record.bumpEvent(Event.bagsSealed.rawValue) }
-        if record.hot.guardDepth == 0 && record.word.pointee.load(ordering: .relaxed) != 0 { record.announce(core) }
+        if record.hot.guardDepth == 0 && ownWord(record.word) != 0 { record.announce(core) }
         freeExpiredBags(of: record)
         if let (first, last) = record.bags.takeSealed() { garbage.stack.push(first: first, last: last) }
     }
@@ -250,7 +250,7 @@ final class QuiescentStateRecord: GracePeriodRecord, @unchecked Sendable {
         // ORDERING[QS-E1][GP-E1]: acquire pairs with start()'s increment.
         let current = core.counter.pointee.load(ordering: .acquiring)
         // ORDERING: relaxed; our own word.
-        if word.pointee.load(ordering: .relaxed) != current { advanceWord(to: current) }
+        if ownWord(word) != current { advanceWord(to: current) }
     }
 
     /// A grace period is waiting for this thread: catch up (once per grace period), then
@@ -332,7 +332,7 @@ public struct QuiescentStateParticipant: ReclaimerParticipant, ~Copyable {
         // ORDERING[QS-E1][GP-E1]: acquire pairs with start()'s increment.
         let current = counter.pointee.load(ordering: .acquiring)
         // ORDERING: relaxed; our own word.
-        if word.pointee.load(ordering: .relaxed) != current { record.advanceWord(to: current) }
+        if ownWord(word) != current { record.advanceWord(to: current) }
     }
 
     /// Offline while `body` runs: grace periods do not wait for this thread.

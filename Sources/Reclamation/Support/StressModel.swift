@@ -147,6 +147,17 @@ public func ownWord(_ word: UnsafeMutablePointer<Atomic<UInt>>) -> UInt {
     return word.pointee.load(ordering: .relaxed)
 }
 
+/// The thread's own 64-bit word (a grace-period word), relaxed, as `ownWord` above: a thread
+/// that reads its own buffered publish sees it (x86 forwards it), so the model drains first.
+@inlinable @inline(__always)
+public func ownWord(_ word: UnsafeMutablePointer<Atomic<UInt64>>) -> UInt64 {
+    #if RECLAIMBENCH_STRESS
+    StoreBufferModel.drainOwn()
+    #endif
+    // ORDERING: relaxed; the caller's own word, written only by this thread.
+    return word.pointee.load(ordering: .relaxed)
+}
+
 /// A full fence by this thread (seq_cst; in the model it also drains this thread's buffer).
 @inlinable @inline(__always)
 public func fullFence() {
