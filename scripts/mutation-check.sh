@@ -25,7 +25,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
-budget=${MUTATION_REPLACEMENTS:-5000}
+budget=${MUTATION_REPLACEMENTS:-20000}
 seed=${MUTATION_SEED:-1}
 test_budget=${MUTATION_TEST_SECONDS:-300}
 tests="ConformanceSuiteTests|HazardHandOffTests|GracePeriodTests|ReferenceCountingTests"
