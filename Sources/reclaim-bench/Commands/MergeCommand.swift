@@ -1,0 +1,24 @@
+import ArgumentParser
+import CReclaimSupport
+import Foundation
+import Reclamation
+import ReclaimBenchKit
+
+extension ReclaimBench {
+    struct Merge: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Merge the result folders of the shards of one run (same commit, same flags).")
+
+        @Argument(help: "The shards' results folders.")
+        var shards: [String]
+        @Option(help: "The merged results folder (must not exist).")
+        var out: String
+
+        func run() throws {
+            do {
+                let folder = try ReclaimBenchKit.Merge.merge(shards, into: out, command: CommandLine.arguments)
+                print(folder.path)
+            } catch { throw fail(error) }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import ArgumentParser
+import CReclaimSupport
+import Foundation
+import Reclamation
+import ReclaimBenchKit
+
+extension ReclaimBench {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the matrix (default: the quick preset) → results/<run-id>/: runs.csv, series.csv, latency.csv, manifest.json, charts/, report.html.",
+            discussion: "Every cell runs in its own process. Ctrl-C abandons the cell in flight and keeps every finished one.")
+
+        @Option(help: "quick (default; every scheme × the three workloads in minutes), full (the reference run) or calibration (each Swift scheme beside its C library; the C libraries in the Swift cells and in the standalone C harness).")
+        var preset: String = "quick"
+        @Option(help: "Comma-separated scheme ids (default: all; calibration: none and the four Swift/C pairs).")
+        var schemes: String?
+        @Option(help: "Comma-separated cell loops: swift (every scheme through the protocol), c (the standalone C harness: read-mostly slot table, none and the C libraries). Default: swift; calibration: both.")
+        var harness: String?
+        @Option(help: "Comma-separated structures: harris-michael-list, hash-map, michael-scott-queue, slot-table.")
+        var structures: String?
+        @Option(help: "Comma-separated workloads: read-mostly, reclaim-latency, overcommit.")
+        var workloads: String?
+        @Option(help: "Comma-separated thread counts for read-mostly and reclaim-latency (1–1024).")
+        var threads: String?
+        @Option(name: .customLong("read-percent"), help: "Comma-separated read percentages for the read-mostly hash map (0–100).")
+        var readPercent: String?
+        @Option(name: .customLong("key-range"), help: "Hash-map keys 0..<N, prefilled to half (default 16384).")
+        var keyRange: Int?
+        @Option(name: .customLong("read-work"), help: "Comma-separated rounds of work on each read's value after its guard, in the read-mostly slot-table cells of both harnesses (0–1000; a round is a dependent xor-shift and multiply, ~1.3 ns here). Default 0; calibration: 0, and 4 beside the paced-writer cells.")
+        var readWork: String?
+        @Option(name: .customLong("bag-capacity"), help: "Sweep: comma-separated nodes per bag (1–65536; default 64). Each value but the default runs every cell again for the schemes that read it (ebr, qsbr, rcu, ck-epoch), with none beside them.")
+        var bagCapacity: String?
+        @Option(name: .customLong("retire-scan-threshold"), help: "Sweep: comma-separated retires between scans (1–1000000; default 1000), for the hazard-pointer schemes (hp, hp-asym, hp-percpu, ck-hp).")
+        var retireScanThreshold: String?
+        @Option(name: .customLong("qs-interval"), help: "Sweep: comma-separated quiescent-state intervals, operations per announcement (1–1000000; default 1), for qsbr and urcu-qsbr.")
+        var qsInterval: String?
+        @Option(name: .customLong("gp-interval"), help: "Sweep: comma-separated least microseconds between the reclaimer thread's grace periods (0–1000000, 0: one as soon as a bag is queued; default 10000), for rcu.")
+        var gpInterval: String?
+        @Option(help: "Seconds of measured window per cell (default: quick 0.5, full 1).")
+        var duration: Double?
+        @Option(help: "Repetitions, the outermost loop (default: quick 1, full 5).")
+        var repetitions: Int?
+        @Option(help: "Seed of the scheme order and every cell's random choices.")
+        var seed: UInt64 = 1
+        @Option(help: "Results folder (must not exist; default results/<UTC time>-<preset>).")
+        var out: String?
+        @Option(help: "Run shard i of n (whole groups of cells, so the none cells a ratio needs stay together).")
+        var shard: String?
+        @Option(name: .customLong("memory-cap"), help: "MiB of jemalloc-allocated memory at which a cell stops (default 4096).")
+        var memoryCap: Int = 4096
+        @Flag(help: "No progress lines.")
+        var quiet = false
+
+        func run() throws {
+            var arguments = RunArguments()
+            arguments.preset = preset
+            arguments.schemes = schemes
+            arguments.structures = structures
+            arguments.workloads = workloads
+            arguments.threads = threads
+            arguments.readPercent = readPercent
+            arguments.keyRange = keyRange
+            arguments.duration = duration
+            arguments.repetitions = repetitions
+            arguments.seed = seed
+            arguments.out = out
+            arguments.shard = shard
+            arguments.memoryCapMegabytes = memoryCap
+            arguments.harness = harness
+            arguments.readWork = readWork
+            arguments.knobs[.bagCapacity] = bagCapacity
+            arguments.knobs[.retireScanThreshold] = retireScanThreshold
+            arguments.knobs[.quiescentStateInterval] = qsInterval
+            arguments.knobs[.gracePeriodInterval] = gpInterval
+            let options: RunOptions
+            do { options = try RunOptions(arguments) } catch { throw fail(error) }
+            rs_install_interrupt_handlers()
+            let coordinator = RunCoordinator(
+                options: options, command: CommandLine.arguments, out: out,
+                executor: ChildProcessExecutor(executable: ChildProcessExecutor.currentExecutable()),
+                interrupted: { rs_interrupted() != 0 },
+                progress: { line in if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) } })
+            let summary: RunSummary
+            do { summary = try coordinator.run() } catch { throw fail(error) }
+            print(summary.folder.path)
+            if summary.interrupted { throw ExitCode(130) }
+            if let error = summary.reportError { throw ExitCode(error.code.rawValue) }
+        }
+    }
+}
