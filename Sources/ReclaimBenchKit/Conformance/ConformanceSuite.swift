@@ -11,7 +11,8 @@ import Glibc
 public enum ConformanceCheck: String, CaseIterable, Sendable, CustomStringConvertible {
     /// 1. Retire then drain frees every node exactly once; the thread's live bytes return.
     case retireThenDrain = "retire-then-drain"
-    /// 2. A node protected by one thread survives another's unlink, retire, collect, flush.
+    /// 2. A node protected by one thread survives another's unlink, retire, collect, flush
+    ///    (a flush inside the retiring guard too).
     case protectionOutlivesRetire = "protection-outlives-retire"
     /// 3. Concurrent replace/read on a slot array: no poisoned or freed node is ever read.
     case concurrentStress = "concurrent-stress"
@@ -151,9 +152,15 @@ public enum Conformance {
             let participant = domain.register(slots: 1)
             stage.spin(until: 1)
             let replacement = tracker.makeNode()
+            // Garbage of its own first, so that the flush below has something to hand over.
+            let warmUp = tracker.makeNode()
+            participant.withGuard { $0.retire(warmUp, deleter: tracker.deleter) }
             participant.withGuard { guardian in
                 let old = guardian.load(link.pointer, .acquiring)
                 guardian.store(link.pointer, TaggedNode(replacement), .releasing)
+                // A flush inside a guard (allowed: it only polls while the thread is in a
+                // section), then the retire: the node still waits for the reader.
+                participant.flush()
                 if let node = old.node { guardian.retire(node, deleter: tracker.deleter) }
             }
             for _ in 0..<3 {
