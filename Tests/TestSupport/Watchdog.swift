@@ -32,9 +32,15 @@ extension Trait where Self == Watchdog {
 }
 
 /// The thread that ends the process when an armed deadline passes.
-public final class WatchdogThread: Sendable {
+///
+/// The deadlines sit behind an `NSLock` (a pthread mutex), not Swift's `Mutex`: that one's
+/// futex is invisible to ThreadSanitizer, which then reports two test cases arming at
+/// once as a race (it did, in CI's TSan stage).
+public final class WatchdogThread: @unchecked Sendable {
+    // SAFETY: `deadlines` is read and written only while `lock` is held; `next` is atomic.
     public static let shared = WatchdogThread()
-    private let deadlines = Mutex<[Int: (name: String, seconds: Int, deadline: ContinuousClock.Instant)]>([:])
+    private let lock = NSLock()
+    private var deadlines: [Int: (name: String, seconds: Int, deadline: ContinuousClock.Instant)] = [:]
     private let next = Atomic<Int>(0)
 
     private init() {
@@ -47,17 +53,17 @@ public final class WatchdogThread: Sendable {
     public func arm(name: String, seconds: Int) -> Int {
         let token = next.add(1, ordering: .relaxed).newValue  // ORDERING: a unique number
         let deadline = ContinuousClock.now + .seconds(seconds)
-        deadlines.withLock { $0[token] = (name, seconds, deadline) }
+        lock.withLock { deadlines[token] = (name, seconds, deadline) }
         return token
     }
 
-    public func disarm(_ token: Int) { _ = deadlines.withLock { $0.removeValue(forKey: token) } }
+    public func disarm(_ token: Int) { _ = lock.withLock { deadlines.removeValue(forKey: token) } }
 
     private func watch() {
         while true {
             Thread.sleep(forTimeInterval: 0.25)
             let now = ContinuousClock.now
-            if let late = deadlines.withLock({ $0.values.first { $0.deadline < now } }) {
+            if let late = lock.withLock({ deadlines.values.first { $0.deadline < now } }) {
                 FileHandle.standardError.write(Data("watchdog: test \"\(late.name)\" ran past its \(late.seconds) s time limit; ending the test run (exit 1)\n".utf8))
                 exit(1)
             }
