@@ -8,7 +8,7 @@ public struct EpochParticipant: ReclaimerParticipant, ~Copyable {
     @usableFromInline let hot: HotHeader
     // Four stored words, so that the struct travels in registers (see QuiescentStateParticipant).
     @inlinable var localEpoch: UnsafeMutablePointer<Atomic<UInt64>> {
-        hot.schemeArea.assumingMemoryBound(to: Atomic<UInt64>.self)
+        hot.scheme(Atomic<UInt64>.self)
     }
     @usableFromInline let globalEpoch: UnsafeMutablePointer<Atomic<UInt64>>
 

@@ -4,8 +4,8 @@ import Synchronization
 @usableFromInline
 final class EpochRecord: ParticipantRecord, @unchecked Sendable {
     // SAFETY: as ParticipantRecord; the fields added here are owner-only or immutable.
-    /// SAFETY: points into the hot block, which lives as long as the record.
-    @usableFromInline let localEpoch: UnsafeMutablePointer<Atomic<UInt64>>
+    /// The local epoch word, in the hot block (which lives as long as the record).
+    @inlinable var localEpoch: UnsafeMutablePointer<Atomic<UInt64>> { hot.scheme(Atomic<UInt64>.self) }
     /// SAFETY: records die with the domain's registry, inside the domain's deinit.
     @usableFromInline unowned(unsafe) let domain: EpochDomain
     /// Owner-only.
@@ -15,8 +15,7 @@ final class EpochRecord: ParticipantRecord, @unchecked Sendable {
         self.domain = domain
         bags = BagQueue(capacity: domain.configuration.bagCapacity)
         let hot = HotHeader.allocate(schemeBytes: MemoryLayout<Atomic<UInt64>>.stride)
-        localEpoch = hot.schemeArea.bindMemory(to: Atomic<UInt64>.self, capacity: 1)
-        localEpoch.initialize(to: Atomic(0))
+        hot.bindSchemeArea(1) { Atomic<UInt64>(0) }
         super.init(domain: domain, schemeID: EpochDomain.descriptor.id,
                    hot: hot, eventCount: EpochDomain.Event.allCases.count)
     }

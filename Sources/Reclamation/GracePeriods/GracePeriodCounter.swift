@@ -106,16 +106,15 @@ final class GracePeriodCounter: @unchecked Sendable {
 @usableFromInline
 class GracePeriodRecord: ParticipantRecord, @unchecked Sendable {
     // SAFETY: as ParticipantRecord; `bags` is owner-only, `word` is an atomic.
-    /// SAFETY: points into the hot block, which lives as long as the record.
-    @usableFromInline final let word: UnsafeMutablePointer<Atomic<UInt64>>
+    /// The word, in the hot block (which lives as long as the record).
+    @inlinable final var word: UnsafeMutablePointer<Atomic<UInt64>> { hot.scheme(Atomic<UInt64>.self) }
     /// Owner-only.
     final var bags: BagQueue
 
     init(domain: AnyObject, schemeID: String, bagCapacity: Int, eventCount: Int) {
         bags = BagQueue(capacity: bagCapacity)
         let hot = HotHeader.allocate(schemeBytes: MemoryLayout<Atomic<UInt64>>.stride)
-        word = hot.schemeArea.bindMemory(to: Atomic<UInt64>.self, capacity: 1)
-        word.initialize(to: Atomic(0))
+        hot.bindSchemeArea(1) { Atomic<UInt64>(0) }
         super.init(domain: domain, schemeID: schemeID, hot: hot, eventCount: eventCount)
     }
 

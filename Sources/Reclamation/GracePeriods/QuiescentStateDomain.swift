@@ -292,7 +292,7 @@ public struct QuiescentStateParticipant: ReclaimerParticipant, ~Copyable {
 
     @usableFromInline var domain: QuiescentStateDomain { record.domain }
     @inlinable var word: UnsafeMutablePointer<Atomic<UInt64>> {
-        hot.schemeArea.assumingMemoryBound(to: Atomic<UInt64>.self)
+        hot.scheme(Atomic<UInt64>.self)
     }
 
     init(domain: QuiescentStateDomain, record: QuiescentStateRecord) {
@@ -300,7 +300,6 @@ public struct QuiescentStateParticipant: ReclaimerParticipant, ~Copyable {
         self.hot = record.hot
         self.counter = domain.core.counter
         self.interval = domain.configuration.quiescentStateInterval
-        precondition(word == record.word, "qsbr: the word is the hot block's scheme area")
         hot.quiescentCountdown = interval
     }
 

@@ -269,7 +269,7 @@ public struct ReadCopyUpdateParticipant: ReclaimerParticipant, ~Copyable {
     @usableFromInline let hot: HotHeader
     // Four stored words, so that the struct travels in registers (see QuiescentStateParticipant).
     @inlinable var word: UnsafeMutablePointer<Atomic<UInt64>> {
-        hot.schemeArea.assumingMemoryBound(to: Atomic<UInt64>.self)
+        hot.scheme(Atomic<UInt64>.self)
     }
     @usableFromInline let counter: UnsafeMutablePointer<Atomic<UInt64>>
 

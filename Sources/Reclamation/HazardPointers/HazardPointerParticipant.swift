@@ -8,7 +8,7 @@ public struct HazardPointerParticipant: ReclaimerParticipant, ~Copyable {
     @usableFromInline let hot: HotHeader
     // Four stored words, so that the struct travels in registers (see QuiescentStateParticipant).
     @inlinable var slots: UnsafeMutablePointer<Atomic<UInt>> {
-        hot.schemeArea.assumingMemoryBound(to: Atomic<UInt>.self)
+        hot.scheme(Atomic<UInt>.self)
     }
     @usableFromInline let slotCount: Int
 

@@ -9,8 +9,8 @@ final class HazardRecord: ParticipantRecord, @unchecked Sendable {
     static let maximumSlots = 64
 
     @usableFromInline let slotCapacity: Int
-    /// SAFETY: points into the hot block, which lives as long as the record.
-    @usableFromInline let slots: UnsafeMutablePointer<Atomic<UInt>>
+    /// The slots, in the hot block (which lives as long as the record).
+    @inlinable var slots: UnsafeMutablePointer<Atomic<UInt>> { hot.scheme(Atomic<UInt>.self) }
     /// Owner-only: nodes retired and not yet freed (nil until the first retire).
     @usableFromInline var retired: GarbageBatch?
     /// Owner-only: scan when the list reaches this many nodes (I4).
@@ -30,8 +30,7 @@ final class HazardRecord: ParticipantRecord, @unchecked Sendable {
         slotCapacity = count
         domainScanPeriod = domain.scanPeriodNanoseconds
         let hot = HotHeader.allocate(schemeBytes: count * MemoryLayout<Atomic<UInt>>.stride)
-        slots = hot.schemeArea.bindMemory(to: Atomic<UInt>.self, capacity: count)
-        for index in 0..<count { (slots + index).initialize(to: Atomic(0)) }
+        hot.bindSchemeArea(count) { Atomic<UInt>(0) }
         // The core of an hp-asym domain names that scheme in trap messages.
         let schemeID = domain.fenceKind == .asymmetric
             ? AsymmetricHazardPointerDomain.descriptor.id : HazardPointerDomain.descriptor.id

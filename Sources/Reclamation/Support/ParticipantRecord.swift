@@ -128,4 +128,18 @@ struct HotHeader {
     /// The scheme's area.
     @inlinable
     var schemeArea: UnsafeMutableRawPointer { base + Self.schemeAreaOffset }
+
+    /// The scheme area as the values its record bound there (`bindSchemeArea`): the one
+    /// place a record and its participant find their word or slots, so neither keeps a
+    /// copy of the address.
+    @inlinable
+    func scheme<Value: ~Copyable>(_ type: Value.Type) -> UnsafeMutablePointer<Value> {
+        schemeArea.assumingMemoryBound(to: Value.self)
+    }
+
+    /// Binds the scheme area to `count` values of `Value`, each initialized to `initial`.
+    func bindSchemeArea<Value: ~Copyable>(_ count: Int, initializingTo initial: () -> Value) {
+        let values = schemeArea.bindMemory(to: Value.self, capacity: count)
+        for index in 0..<count { (values + index).initialize(to: initial()) }
+    }
 }

@@ -112,11 +112,15 @@ public enum PublishOrdering: Sendable {
 }
 
 /// A publish that a fence or a membarrier must make visible (a hazard slot, an epoch pin,
-/// a grace-period word): a store with `ordering` in the normal build.
+/// a grace-period word; `UInt` or `UInt64`: 8 bytes, as the model's buffer writes them
+/// back): a store with `ordering` in the normal build.
 @inlinable @inline(__always)
-public func publishWord(_ word: UnsafeMutablePointer<Atomic<UInt>>, _ value: UInt, _ ordering: PublishOrdering) {
+public func publishWord<Word: FixedWidthInteger & AtomicRepresentable>(
+    _ word: UnsafeMutablePointer<Atomic<Word>>, _ value: Word, _ ordering: PublishOrdering
+) where Word.AtomicRepresentation == _Atomic64BitStorage {
     #if RECLAIMBENCH_STRESS
-    StoreBufferModel.publish(UnsafeMutableRawPointer(word), UInt64(value), drain: ordering == .sequentiallyConsistent)
+    StoreBufferModel.publish(UnsafeMutableRawPointer(word), UInt64(truncatingIfNeeded: value),
+                             drain: ordering == .sequentiallyConsistent)
     #else
     switch ordering {
     case .releasing: word.pointee.store(value, ordering: .releasing)
@@ -125,32 +129,12 @@ public func publishWord(_ word: UnsafeMutablePointer<Atomic<UInt>>, _ value: UIn
     #endif
 }
 
+/// The thread's own word, relaxed: a CPU forwards its own buffered store, so in the model
+/// the thread's buffer drains first.
 @inlinable @inline(__always)
-public func publishWord(_ word: UnsafeMutablePointer<Atomic<UInt64>>, _ value: UInt64, _ ordering: PublishOrdering) {
-    #if RECLAIMBENCH_STRESS
-    StoreBufferModel.publish(UnsafeMutableRawPointer(word), value, drain: ordering == .sequentiallyConsistent)
-    #else
-    switch ordering {
-    case .releasing: word.pointee.store(value, ordering: .releasing)
-    case .sequentiallyConsistent: word.pointee.store(value, ordering: .sequentiallyConsistent)
-    }
-    #endif
-}
-
-/// The thread's own word, relaxed (a CPU forwards its own buffered store; the model drains).
-@inlinable @inline(__always)
-public func ownWord(_ word: UnsafeMutablePointer<Atomic<UInt>>) -> UInt {
-    #if RECLAIMBENCH_STRESS
-    StoreBufferModel.drainOwn()
-    #endif
-    // ORDERING: relaxed; the caller's own word, written only by this thread.
-    return word.pointee.load(ordering: .relaxed)
-}
-
-/// The thread's own 64-bit word (a grace-period word), relaxed, as `ownWord` above: a thread
-/// that reads its own buffered publish sees it (x86 forwards it), so the model drains first.
-@inlinable @inline(__always)
-public func ownWord(_ word: UnsafeMutablePointer<Atomic<UInt64>>) -> UInt64 {
+public func ownWord<Word: FixedWidthInteger & AtomicRepresentable>(
+    _ word: UnsafeMutablePointer<Atomic<Word>>
+) -> Word where Word.AtomicRepresentation == _Atomic64BitStorage {
     #if RECLAIMBENCH_STRESS
     StoreBufferModel.drainOwn()
     #endif
