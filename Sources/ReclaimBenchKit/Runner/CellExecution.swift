@@ -214,9 +214,8 @@ public enum CellExecution {
         let queue: MichaelScottQueue<R> = {
             let participant = domain.register(slots: MichaelScottQueue<R>.slotsNeeded)
             let layout = NodeLayout(links: 1, dataBytes: 16)
-            recorder = RetireRecorder(capacity: latencySampleCapacity, stampOffset: layout.dataOffset(R.self) + 8) {
-                domain.deallocate($0, layout)
-            }
+            recorder = RetireRecorder(capacity: latencySampleCapacity, stampOffset: layout.dataOffset(R.self) + 8,
+                                      domain: domain, layout: layout)
             let queue = MichaelScottQueue(domain: domain, payloadBytes: 8, timing: recorder.timing(stampInData: 8), using: participant)
             precondition(queue.nodeLayout == layout)
             for value in 0..<1024 { queue.enqueue(value, using: participant) }
@@ -255,9 +254,8 @@ public enum CellExecution {
         let spec = harness.spec, domain = harness.domain
         let shape = ListNodeShape(payloadBytes: 8)
         let layout = shape.layout
-        let recorder = RetireRecorder(capacity: latencySampleCapacity, stampOffset: layout.dataOffset(R.self) + 16) {
-            domain.deallocate($0, layout)
-        }
+        let recorder = RetireRecorder(capacity: latencySampleCapacity, stampOffset: layout.dataOffset(R.self) + 16,
+                                      domain: domain, layout: layout)
         let map = LockFreeHashMap(domain: domain, bucketCount: spec.keyRange, payloadBytes: 8,
                                   timing: recorder.timing(stampInData: 16))
         precondition(map.nodeLayout == layout)

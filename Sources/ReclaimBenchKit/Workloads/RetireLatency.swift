@@ -36,7 +36,7 @@ public enum RetireLatency {
         }
         let layout = SlotStress.layout
         let dataOffset = layout.dataOffset(R.self)
-        let recorder = RetireRecorder(capacity: maximumSamples, stampOffset: dataOffset) { domain.deallocate($0, layout) }
+        let recorder = RetireRecorder(capacity: maximumSamples, stampOffset: dataOffset, domain: domain, layout: layout)
         recorder.openWindow(at: 0)  // every node, warm-up included: this tool has no warm-up
         let slots = 1024
         let roots = RootLinks(domain, count: slots) { _ in
