@@ -101,12 +101,14 @@ public struct AsymmetricHazardPointerGuard: ReclaimerGuard, ~Copyable {
 
     @inlinable
     public func retire(_ node: UnsafeMutableRawPointer, _ layout: NodeLayout) {
-        record.retire(RetiredNode(node: node, allocationBytes: layout.allocationBytes(Domain.self)))
+        Unmanaged.passUnretained(record)._withUnsafeGuaranteedRef {
+            $0.retire(RetiredNode(node: node, allocationBytes: layout.allocationBytes(Domain.self)))
+        }
     }
 
     @inlinable
     public func retire(_ node: UnsafeMutableRawPointer, deleter: NodeDeleter) {
-        record.retire(RetiredNode(node: node, deleter: deleter))
+        Unmanaged.passUnretained(record)._withUnsafeGuaranteedRef { $0.retire(RetiredNode(node: node, deleter: deleter)) }
     }
 
     /// Moves the protection in `slot` into a hand-off record of the core (HP-E3).

@@ -97,12 +97,14 @@ public struct HazardPointerGuard: ReclaimerGuard, ~Copyable {
 
     @inlinable
     public func retire(_ node: UnsafeMutableRawPointer, _ layout: NodeLayout) {
-        record.retire(RetiredNode(node: node, allocationBytes: layout.allocationBytes(Domain.self)))
+        Unmanaged.passUnretained(record)._withUnsafeGuaranteedRef {
+            $0.retire(RetiredNode(node: node, allocationBytes: layout.allocationBytes(Domain.self)))
+        }
     }
 
     @inlinable
     public func retire(_ node: UnsafeMutableRawPointer, deleter: NodeDeleter) {
-        record.retire(RetiredNode(node: node, deleter: deleter))
+        Unmanaged.passUnretained(record)._withUnsafeGuaranteedRef { $0.retire(RetiredNode(node: node, deleter: deleter)) }
     }
 
     /// Moves the protection in `slot` into a domain-owned hand-off record (HP-E3).

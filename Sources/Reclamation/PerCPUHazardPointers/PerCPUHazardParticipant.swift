@@ -223,12 +223,14 @@ public struct PerCPUHazardGuard<Variant: PerCPUHazardVariant>: ReclaimerGuard, ~
 
     @inlinable
     public func retire(_ node: UnsafeMutableRawPointer, _ layout: NodeLayout) {
-        record.retire(RetiredNode(node: node, allocationBytes: layout.allocationBytes(Domain.self)))
+        Unmanaged.passUnretained(record)._withUnsafeGuaranteedRef {
+            $0.retire(RetiredNode(node: node, allocationBytes: layout.allocationBytes(Domain.self)))
+        }
     }
 
     @inlinable
     public func retire(_ node: UnsafeMutableRawPointer, deleter: NodeDeleter) {
-        record.retire(RetiredNode(node: node, deleter: deleter))
+        Unmanaged.passUnretained(record)._withUnsafeGuaranteedRef { $0.retire(RetiredNode(node: node, deleter: deleter)) }
     }
 
     /// Moves protection `slot` into a domain-owned hand-off record (destination first,

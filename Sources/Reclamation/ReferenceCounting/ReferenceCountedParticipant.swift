@@ -166,12 +166,14 @@ public struct ReferenceCountedGuard: ReclaimerGuard, ~Copyable {
 
     @inlinable
     public func retire(_ node: UnsafeMutableRawPointer, _ layout: NodeLayout) {
-        record.retire(RetiredNode(node: node, allocationBytes: layout.allocationBytes(Domain.self)))
+        Unmanaged.passUnretained(record)._withUnsafeGuaranteedRef {
+            $0.retire(RetiredNode(node: node, allocationBytes: layout.allocationBytes(Domain.self)))
+        }
     }
 
     @inlinable
     public func retire(_ node: UnsafeMutableRawPointer, deleter: NodeDeleter) {
-        record.retire(RetiredNode(node: node, deleter: deleter))
+        Unmanaged.passUnretained(record)._withUnsafeGuaranteedRef { $0.retire(RetiredNode(node: node, deleter: deleter)) }
     }
 
     /// Moves the slot's counted reference into a token (a reference is not bound to a thread).

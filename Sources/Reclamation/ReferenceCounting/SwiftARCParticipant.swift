@@ -126,7 +126,7 @@ public struct SwiftARCGuard: ReclaimerGuard, ~Copyable {
 
     @inlinable
     public func retire(_ node: UnsafeMutableRawPointer, deleter: NodeDeleter) {
-        record.retire(RetiredNode(node: node, deleter: deleter))
+        Unmanaged.passUnretained(record)._withUnsafeGuaranteedRef { $0.retire(RetiredNode(node: node, deleter: deleter)) }
     }
 
     /// Moves the slot's strong reference into a token.

@@ -295,11 +295,13 @@ public struct CKHazardPointerGuard: ReclaimerGuard, ~Copyable {
 
     @inlinable
     public func retire(_ node: UnsafeMutableRawPointer, _ layout: NodeLayout) {
-        record.retire(RetiredNode(node: node, allocationBytes: layout.allocationBytes(Domain.self)))
+        Unmanaged.passUnretained(record)._withUnsafeGuaranteedRef {
+            $0.retire(RetiredNode(node: node, allocationBytes: layout.allocationBytes(Domain.self)))
+        }
     }
 
     @inlinable
     public func retire(_ node: UnsafeMutableRawPointer, deleter: NodeDeleter) {
-        record.retire(RetiredNode(node: node, deleter: deleter))
+        Unmanaged.passUnretained(record)._withUnsafeGuaranteedRef { $0.retire(RetiredNode(node: node, deleter: deleter)) }
     }
 }
