@@ -11,8 +11,9 @@ import Glibc
 public enum ConformanceCheck: String, CaseIterable, Sendable, CustomStringConvertible {
     /// 1. Retire then drain frees every node exactly once; the thread's live bytes return.
     case retireThenDrain = "retire-then-drain"
-    /// 2. A node protected by one thread survives another's unlink, retire, collect, flush
-    ///    (a flush inside the retiring guard too).
+    /// 2. A node protected by one thread survives another's unlink, retire, collect, flush;
+    ///    and a node the retiring thread's own guard still holds survives its flushes
+    ///    inside that guard.
     case protectionOutlivesRetire = "protection-outlives-retire"
     /// 3. Concurrent replace/read on a slot array: no poisoned or freed node is ever read.
     case concurrentStress = "concurrent-stress"
@@ -158,9 +159,6 @@ public enum Conformance {
             participant.withGuard { guardian in
                 let old = guardian.load(link.pointer, .acquiring)
                 guardian.store(link.pointer, TaggedNode(replacement), .releasing)
-                // A flush inside a guard (allowed: it only polls while the thread is in a
-                // section), then the retire: the node still waits for the reader.
-                participant.flush()
                 if let node = old.node { guardian.retire(node, deleter: tracker.deleter) }
             }
             for _ in 0..<3 {
@@ -180,6 +178,30 @@ public enum Conformance {
             stage.advance(to: 2)
         }.join()
         reader.join()
+        // A flush inside a guard (allowed: it only polls) must not free what that guard
+        // still reads. The reader has left, so the guard here is the node's only
+        // protection: a scheme whose flush counts its caller as quiescent even inside a
+        // section frees the node under it.
+        JoinableThread {
+            let participant = domain.register(slots: 1)
+            let fresh = tracker.makeNode()
+            participant.withGuard { guardian in
+                let held = guardian.protect(link.pointer, slot: 0)
+                guardian.store(link.pointer, TaggedNode(fresh), .releasing)
+                guard let node = held.node else { return findings.add("the replacement was not in the link") }
+                guardian.retire(node, deleter: tracker.deleter)
+                let heldID = tracker.id(of: node)
+                var yields = 0
+                for _ in 0..<3 { participant.flush() }
+                while R.descriptor.helperThreads > 0 && tracker.freeCount(heldID) == 0 && yields < helperThreadYields {
+                    sched_yield()
+                    yields += 1
+                }
+                if let problem = tracker.inspect(node) {
+                    findings.add("writer, inside the guard it retired from and flushed in: \(problem)")
+                }
+            }
+        }.join()
         // Retire the replacement too; after drain every node is freed exactly once.
         root.retireAll { $0.retire($1, deleter: tracker.deleter) }
         domain.drain()
