@@ -214,6 +214,8 @@ public struct TortureCounts: Sendable, Equatable {
     public var churnedThreads = 0
     public var sleeps = 0
     public var sleptNanoseconds: UInt64 = 0
+    /// Reads that flushed inside their guard, holding the carrier.
+    public var flushesInGuard = 0
     /// Reader Pipe: how many reads saw each age (the last bucket: pipe length + 1 or more).
     public var pipe: [Int] = []
 
@@ -234,6 +236,7 @@ public struct TortureCounts: Sendable, Equatable {
         syncGracePeriods += other.syncGracePeriods; asyncRetires += other.asyncRetires
         stutterChecks += other.stutterChecks; churnedThreads += other.churnedThreads
         sleeps += other.sleeps; sleptNanoseconds += other.sleptNanoseconds
+        flushesInGuard += other.flushesInGuard
         if pipe.count < other.pipe.count { pipe += Array(repeating: 0, count: other.pipe.count - pipe.count) }
         for (index, value) in other.pipe.enumerated() { pipe[index] += value }
     }

@@ -39,7 +39,14 @@ extension TortureRun {
             pausePoint(participant)
             let deferNow = options.deferModulus > 0 && random.below(options.deferModulus) == 0
             let sleepNow = options.readerSleepMicros > 0 && random.below(options.readerSleepEvery) == 0
-            let spin = random.below(16) == 0 ? random.below(1000) : 0
+            // Now and then it flushes inside its guard, holding the carrier (allowed: a flush
+            // only polls inside a section). A scheme whose flush counts its caller as
+            // quiescent, or hands its record over, even in a section frees the carrier
+            // under it: the check before release sees it.
+            // After such a flush the reader stays a while, so that the writer's grace period
+            // or scan can end inside the window.
+            let flushNow = random.below(64) == 0
+            let spin = flushNow ? random.below(20_000) : random.below(16) == 0 ? random.below(1000) : 0
             // Now and then the reader blocks between operations (offline, for the schemes
             // that track it): coming back online is a window of its own (QS-E2).
             let offlineNow = random.below(32) == 0
@@ -48,6 +55,10 @@ extension TortureRun {
                 let current = guardian.protect(rootLink, slot: 0)
                 guard let node = current.node else { counts.emptyReads += 1; return }
                 guard let snapshot = check(node, context: "after protect", counts: &counts) else { return }
+                if flushNow {
+                    participant.flush()
+                    counts.flushesInGuard += 1
+                }
                 for _ in 0..<spin { rs_cpu_relax() }
                 if sleepNow || (deferNow && !handsOff) {
                     // About to sleep (or hold long) inside the guard: hp-percpu demotes.

@@ -17,7 +17,8 @@ extension TortureReport {
                      + (counts.emptyReads > 0 ? ", \(counts.emptyReads) found the root empty" : ""))
         lines.append("acquire/release: direct \(counts.directAcquired)/\(counts.directReleased), "
                      + "deferred (hand-off) \(counts.deferredAcquired)/\(counts.deferredReleased), "
-                     + "long-held \(counts.longAcquired)/\(counts.longReleased) (long-held ones are also direct)")
+                     + "long-held \(counts.longAcquired)/\(counts.longReleased) (long-held ones are also direct)"
+                     + (counts.flushesInGuard > 0 ? "; \(counts.flushesInGuard) flushed inside the guard" : ""))
         let sleep = counts.sleeps > 0 ? String(format: ", reader sleeps %d (mean %.0f µs achieved)", counts.sleeps, Double(counts.sleptNanoseconds) / Double(counts.sleeps) / 1000) : ""
         lines.append("replacements: \(replacements) (\(counts.asyncRetires) through retire and the deleter, \(counts.syncGracePeriods) synchronize() grace periods)\(sleep)")
         lines.append("objects: \(objects), \(objectsInPoolAtEnd) back in the pool at the end; carriers: \(carriersMade) made, \(carriersFreed) freed; pool empty \(poolEmpty) time(s)"
