@@ -43,8 +43,8 @@ extension TortureRun {
             // only polls inside a section). A scheme whose flush counts its caller as
             // quiescent, or hands its record over, even in a section frees the carrier
             // under it: the check before release sees it.
-            // After such a flush the reader stays a while, so that the writer's grace period
-            // or scan can end inside the window.
+            // Such a read stays a while before the flush and as long after it, so that the
+            // writer's retire can come before the flush and its grace period or scan after.
             let flushNow = random.below(64) == 0
             let spin = flushNow ? random.below(20_000) : random.below(16) == 0 ? random.below(1000) : 0
             // Now and then the reader blocks between operations (offline, for the schemes
@@ -55,11 +55,13 @@ extension TortureRun {
                 let current = guardian.protect(rootLink, slot: 0)
                 guard let node = current.node else { counts.emptyReads += 1; return }
                 guard let snapshot = check(node, context: "after protect", counts: &counts) else { return }
+                for _ in 0..<spin { rs_cpu_relax() }
                 if flushNow {
+                    // Midway: the writer has likely replaced and retired this carrier by now.
                     participant.flush()
                     counts.flushesInGuard += 1
+                    for _ in 0..<spin { rs_cpu_relax() }
                 }
-                for _ in 0..<spin { rs_cpu_relax() }
                 if sleepNow || (deferNow && !handsOff) {
                     // About to sleep (or hold long) inside the guard: hp-percpu demotes.
                     guardian.prepareToBlock()
