@@ -43,9 +43,9 @@ extension TortureRun {
             // only polls inside a section). A scheme whose flush counts its caller as
             // quiescent, or hands its record over, even in a section frees the carrier
             // under it: the check before release sees it.
-            // Such a read stays a while before the flush and as long after it, so that the
-            // writer's retire can come before the flush and its grace period or scan after.
-            let flushNow = random.below(64) == 0
+            // Such a read spins a while first, so that the writer's retire can come before
+            // the flush, and holds after it.
+            let flushNow = random.below(128) == 0
             let spin = flushNow ? random.below(20_000) : random.below(16) == 0 ? random.below(1000) : 0
             // Now and then the reader blocks between operations (offline, for the schemes
             // that track it): coming back online is a window of its own (QS-E2).
@@ -57,10 +57,12 @@ extension TortureRun {
                 guard let snapshot = check(node, context: "after protect", counts: &counts) else { return }
                 for _ in 0..<spin { rs_cpu_relax() }
                 if flushNow {
-                    // Midway: the writer has likely replaced and retired this carrier by now.
                     participant.flush()
                     counts.flushesInGuard += 1
-                    for _ in 0..<spin { rs_cpu_relax() }
+                    // Then hold, checking, until the writer has moved on (as a long hold):
+                    // a grace period or scan that the flush let end frees the carrier here.
+                    guardian.prepareToBlock()
+                    hold(snapshot, context: "held after a flush inside the guard", counts: &counts)
                 }
                 if sleepNow || (deferNow && !handsOff) {
                     // About to sleep (or hold long) inside the guard: hp-percpu demotes.
