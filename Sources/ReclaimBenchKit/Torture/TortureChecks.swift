@@ -11,8 +11,14 @@ import Glibc
 
 /// Sleeping in microseconds (timer slack is set to 1 ns on reader threads).
 enum TortureClock {
+    /// Sleeps. In the stress build the thread's modelled store buffer drains first: a real
+    /// one empties in well under a microsecond, and a thread that blocks in the kernel has
+    /// long since emptied it. Without this a publish made inside a read section (an in-guard
+    /// flush's quiescent state, mutant 24) stayed invisible for the whole hold that follows,
+    /// which hid the very bug the hold is there to expose.
     static func sleep(microseconds: Int) {
         guard microseconds > 0 else { return }
+        drainOwnPublishes()
         var pause = timespec(tv_sec: microseconds / 1_000_000, tv_nsec: (microseconds % 1_000_000) * 1000)
         var remaining = timespec()
         while nanosleep(&pause, &remaining) != 0 && errno == EINTR { pause = remaining }
