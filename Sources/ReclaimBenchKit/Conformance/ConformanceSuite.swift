@@ -133,6 +133,18 @@ public enum Conformance {
     /// Yields granted to a scheme's helper thread before a premature free must show.
     public static let helperThreadYields = 20_000
 
+    /// For a scheme that frees on a thread of its own, yields (at most
+    /// `helperThreadYields` times) until `done`, so that thread is scheduled many times
+    /// over before a check looks; a scheme without one returns at once.
+    static func yieldToHelperThreads<R: Reclaimer>(_ scheme: R.Type, until done: () -> Bool) {
+        guard R.descriptor.helperThreads > 0 else { return }
+        var yields = 0
+        while !done() && yields < helperThreadYields {
+            sched_yield()
+            yields += 1
+        }
+    }
+
     static func protectionOutlivesRetire<R: Reclaimer>(_ make: @escaping @Sendable () -> R) -> ConformanceReport {
         var report = ConformanceReport(check: .protectionOutlivesRetire, scheme: R.descriptor.id)
         let domain = make()
@@ -167,11 +179,7 @@ public enum Conformance {
             }
             // A scheme that frees on a thread of its own (rcu's reclaimer) gets that thread
             // scheduled many times over before we look: a premature free must have happened.
-            var yields = 0
-            while R.descriptor.helperThreads > 0 && tracker.freeCount(protectedID) == 0 && yields < helperThreadYields {
-                sched_yield()
-                yields += 1
-            }
+            yieldToHelperThreads(R.self, until: { tracker.freeCount(protectedID) != 0 })
             if tracker.freeCount(protectedID) != 0 {
                 findings.add("node freed while another thread's guard protects it (after retire, collect, flush)")
             }
@@ -191,12 +199,8 @@ public enum Conformance {
                 guard let node = held.node else { return findings.add("the replacement was not in the link") }
                 guardian.retire(node, deleter: tracker.deleter)
                 let heldID = tracker.id(of: node)
-                var yields = 0
                 for _ in 0..<3 { participant.flush() }
-                while R.descriptor.helperThreads > 0 && tracker.freeCount(heldID) == 0 && yields < helperThreadYields {
-                    sched_yield()
-                    yields += 1
-                }
+                yieldToHelperThreads(R.self, until: { tracker.freeCount(heldID) != 0 })
                 if let problem = tracker.inspect(node) {
                     findings.add("writer, inside the guard it retired from and flushed in: \(problem)")
                 }
