@@ -38,6 +38,7 @@ let package = Package(
         .library(name: "Reclamation", targets: ["Reclamation"]),
         .library(name: "LockFreeStructures", targets: ["LockFreeStructures"]),
         .library(name: "ReclaimBenchKit", targets: ["ReclaimBenchKit"]),
+        .library(name: "ReclaimBenchCLI", targets: ["ReclaimBenchCLI"]),
         .executable(name: "reclaim-bench", targets: ["reclaim-bench"]),
     ],
     dependencies: [
@@ -94,12 +95,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(
-            name: "reclaim-bench",
+        // Every command, over the Kit; a client's executable calls
+        // ReclaimBenchCommand.main(schemes:structures:) with its own lists.
+        .target(
+            name: "ReclaimBenchCLI",
             dependencies: [
-                "ReclaimBenchKit",
+                "ReclaimBenchKit", "Reclamation", "LockFreeStructures", "CReclaimSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "reclaim-bench",
+            dependencies: ["ReclaimBenchCLI", "Reclamation", "LockFreeStructures"],
             swiftSettings: swiftSettings
         ),
         // Every test suite's time limit (Tests/TestSupport/Watchdog.swift).

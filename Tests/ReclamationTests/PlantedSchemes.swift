@@ -63,7 +63,7 @@ final class PlantedDomain<Marker: PlantedFaultMarker>: Reclaimer, @unchecked Sen
     typealias Participant = PlantedParticipant<Marker>
     typealias Guard = PlantedGuard<Marker>
 
-    static var capabilities: ReclaimerCapabilities { [] }
+    static var capabilities: ReclaimerCapabilities { [.markedLinks] }
 
     static var descriptor: SchemeDescriptor {
         SchemeDescriptor(id: "planted-\(Marker.fault.rawValue)", family: .baseline,

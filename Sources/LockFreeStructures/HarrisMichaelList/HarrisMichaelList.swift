@@ -27,7 +27,7 @@ public final class HarrisMichaelList<R: Reclaimer>: @unchecked Sendable {
     @_spi(Planted)
     public init(domain: R, payloadBytes: Int = 0, timing: RetireTiming? = nil, fault: PlantedStructureFault,
                 hook: (@Sendable (StructureHookPoint) -> Void)? = nil) {
-        if let reason = StructureID.harrisMichaelList.unsupportedReason(R.self) {
+        if let reason = HarrisMichaelListKind.descriptor.unsupportedReason(R.self) {
             preconditionFailure("\(R.descriptor.id) cannot run the Harris–Michael list: \(reason)")
         }
         self.domain = domain
@@ -45,6 +45,7 @@ public final class HarrisMichaelList<R: Reclaimer>: @unchecked Sendable {
 
     /// Bytes one node asks of the allocator (header + link + key + value + payload).
     public var nodeBytes: Int { shape.layout.allocationBytes(R.self) }
+    public var nodeLayout: NodeLayout { shape.layout }
 
     @inlinable
     public func contains(_ key: Int, using participant: borrowing R.Participant) -> Bool {

@@ -27,7 +27,7 @@ public final class LockFreeHashMap<R: Reclaimer>: @unchecked Sendable {
 
     @_spi(Planted)
     public init(domain: R, bucketCount: Int, payloadBytes: Int = 0, timing: RetireTiming? = nil, fault: PlantedStructureFault) {
-        if let reason = StructureID.hashMap.unsupportedReason(R.self) {
+        if let reason = HashMapKind.descriptor.unsupportedReason(R.self) {
             preconditionFailure("\(R.descriptor.id) cannot run the hash map: \(reason)")
         }
         precondition(bucketCount >= 1, "a hash map needs at least one bucket")

@@ -1,21 +1,5 @@
 import Reclamation
 
-/// The structures every scheme runs on (when it can), by command-line id.
-public enum StructureID: String, CaseIterable, Sendable, Hashable, Codable, CustomStringConvertible {
-    case harrisMichaelList = "harris-michael-list"
-    case hashMap = "hash-map"
-    case michaelScottQueue = "michael-scott-queue"
-    case slotTable = "slot-table"
-
-    public var description: String { rawValue }
-
-    /// Why scheme `R` cannot run this structure, or nil when it can (the scheme's
-    /// descriptor declares it once; nothing is skipped silently).
-    public func unsupportedReason<R: Reclaimer>(_ scheme: R.Type) -> String? {
-        R.descriptor.unsupportedStructures.first { $0.structure == rawValue }?.reason
-    }
-}
-
 /// Faults planted in a structure on purpose, so that tests can show they fail. Checked
 /// only on update paths (one predictable branch); `none` in every real run.
 public enum PlantedStructureFault: Sendable, Equatable {

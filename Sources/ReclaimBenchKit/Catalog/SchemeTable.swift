@@ -1,3 +1,4 @@
+import LockFreeStructures
 import Foundation
 import Reclamation
 
@@ -48,7 +49,9 @@ public enum SchemeTable {
                     sizeClassBytes: AllocatorStatistics.sizeClass(bytes: request, allocator: allocator)
                         + (perLink > 0 ? AllocatorStatistics.sizeClass(bytes: descriptor.linkOverheadBytes, allocator: allocator)
                             * SchemeTable.referenceLayout.linkCount : 0),
-                    cannotRun: descriptor.unsupportedStructures.map { "\($0.structure): \($0.reason)" }
+                    cannotRun: StructureID.allCases.compactMap { structure in
+                        structure.unsupportedReason(R.self).map { "\(structure): \($0)" }
+                    }
                 )
             }
         }

@@ -26,18 +26,43 @@ public enum CellExecution {
             result.note = "\(error)"
             return result
         }
-        switch (spec.workload, spec.structure) {
-        case (.readMostly, .hashMap): return readMostlyMap(harness)
-        case (.readMostly, .slotTable): return slotTable(harness)
-        case (.overcommit, .slotTable): return slotTable(harness)
-        case (.reclaimLatency, .michaelScottQueue): return latencyQueue(harness)
-        case (.reclaimLatency, .hashMap): return latencyMap(harness)
-        default:
-            var result = CellResult()
-            result.status = .failed
-            result.note = "no \(spec.workload) workload on \(spec.structure)"
-            return result
+        return spec.structure.accept(Workload(harness: harness))
+    }
+
+    /// The cell's workload on the structure's shape: one method per shape (a shape left out
+    /// does not compile), one case per workload (no default).
+    struct Workload<R: Reclaimer>: StructureVisitor {
+        typealias Domain = R
+        let harness: CellHarness<R>
+
+        func visitKeyed<S: KeyedStructure<R>>(_ structure: S.Type) -> CellResult {
+            switch harness.spec.workload {
+            case .readMostly: CellExecution.readMostlyKeyed(harness, S.self)
+            case .reclaimLatency: CellExecution.latencyKeyed(harness, S.self)
+            case .overcommit: CellExecution.unsupported(harness.spec, "overcommit runs on a slot structure")
+            }
         }
+
+        func visitPool<S: PoolStructure<R>>(_ structure: S.Type) -> CellResult {
+            switch harness.spec.workload {
+            case .reclaimLatency: CellExecution.latencyPool(harness, S.self)
+            case .readMostly, .overcommit: CellExecution.unsupported(harness.spec, "a pool runs only reclaim-latency")
+            }
+        }
+
+        func visitSlots<S: SlotStructure<R>>(_ structure: S.Type) -> CellResult {
+            switch harness.spec.workload {
+            case .readMostly, .overcommit: CellExecution.slotCell(harness, S.self)
+            case .reclaimLatency: CellExecution.unsupported(harness.spec, "reclaim-latency runs on keyed and pool structures")
+            }
+        }
+    }
+
+    static func unsupported(_ spec: CellSpec, _ reason: String) -> CellResult {
+        var result = CellResult()
+        result.status = .failed
+        result.note = "no \(spec.workload) workload on \(spec.structure): \(reason)"
+        return result
     }
 
     /// Operations a worker runs between two looks at the phase: reads and updates are
@@ -49,13 +74,13 @@ public enum CellExecution {
 
     // MARK: read-mostly hash map
 
-    static func readMostlyMap<R: Reclaimer>(_ harness: CellHarness<R>) -> CellResult {
+    static func readMostlyKeyed<R: Reclaimer, S: KeyedStructure<R>>(_ harness: CellHarness<R>, _: S.Type) -> CellResult {
         let spec = harness.spec, domain = harness.domain
-        let map = LockFreeHashMap(domain: domain, bucketCount: spec.keyRange)
-        prefill(map, spec: spec)
+        let map = S.make(domain: domain, keyRange: spec.keyRange, timing: nil)
+        prefill(map, domain, spec: spec)
         let workers = (0..<spec.threads).map { index in
             { @Sendable in
-                let participant = domain.register(slots: LockFreeHashMap<R>.slotsNeeded)
+                let participant = domain.register(slots: S.slotsNeeded)
                 var counts = CellLoops.Counts()
                 var latency = CellHarness<R>.latencyHistogram()
                 harness.arrive()
@@ -71,8 +96,8 @@ public enum CellExecution {
         return result
     }
 
-    static func prefill<R: Reclaimer>(_ map: LockFreeHashMap<R>, spec: CellSpec) {
-        let participant = map.domain.register(slots: LockFreeHashMap<R>.slotsNeeded)
+    static func prefill<R: Reclaimer, S: KeyedStructure<R>>(_ map: S, _ domain: R, spec: CellSpec) {
+        let participant = domain.register(slots: S.slotsNeeded)
         var random = SplitMix64(seed: spec.seed ^ 0xF111)
         var filled = 0
         while filled < spec.keyRange / 2 {
@@ -80,9 +105,9 @@ public enum CellExecution {
         }
     }
 
-    static func teardown<R: Reclaimer>(_ map: LockFreeHashMap<R>, _ domain: R) {
+    static func teardown<R: Reclaimer, S: KeyedStructure<R>>(_ map: S, _ domain: R) {
         do {
-            let participant = domain.register(slots: LockFreeHashMap<R>.slotsNeeded)
+            let participant = domain.register(slots: S.slotsNeeded)
             map.removeAllQuiescent(using: participant)
         }
         domain.drain()
@@ -90,11 +115,11 @@ public enum CellExecution {
 
     // MARK: slot table (read-mostly with a writer; overcommit)
 
-    static func slotTable<R: Reclaimer>(_ harness: CellHarness<R>) -> CellResult {
+    static func slotCell<R: Reclaimer, S: SlotStructure<R>>(_ harness: CellHarness<R>, _: S.Type) -> CellResult {
         let spec = harness.spec, domain = harness.domain
-        let table: SlotTable<R> = {
-            let participant = domain.register(slots: 1)
-            return SlotTable(domain: domain, count: slotTableSlots, using: participant)
+        let table: S = {
+            let participant = domain.register(slots: S.slotsNeeded)
+            return S.make(domain: domain, count: slotTableSlots, using: participant)
         }()
         let overcommit = spec.workload == .overcommit
         var workers: [@Sendable () -> Void] = (0..<spec.threads).map { index in
@@ -157,8 +182,8 @@ public enum CellExecution {
     /// when behind — a sleep here costs ~20 µs of CPU even when its deadline has passed. Max
     /// rate: back to back. Returns the window's updates and the CPU time the writer used
     /// from the window's start until it saw the stop.
-    static func slotTableWriter<R: Reclaimer>(
-        _ harness: CellHarness<R>, _ table: SlotTable<R>, _ participant: borrowing R.Participant
+    static func slotTableWriter<R: Reclaimer, S: SlotStructure<R>>(
+        _ harness: CellHarness<R>, _ table: S, _ participant: borrowing R.Participant
     ) -> (updates: Int, cpuNanoseconds: UInt64) {
         let spec = harness.spec
         let paced = spec.writer == .paced
@@ -208,69 +233,66 @@ public enum CellExecution {
 
     static let latencySampleCapacity = 1 << 23
 
-    static func latencyQueue<R: Reclaimer>(_ harness: CellHarness<R>) -> CellResult {
+    static func latencyPool<R: Reclaimer, S: PoolStructure<R>>(_ harness: CellHarness<R>, _: S.Type) -> CellResult {
         let spec = harness.spec, domain = harness.domain
-        var recorder: RetireRecorder!
-        let queue: MichaelScottQueue<R> = {
-            let participant = domain.register(slots: MichaelScottQueue<R>.slotsNeeded)
-            let layout = NodeLayout(links: 1, dataBytes: 16)
-            recorder = RetireRecorder(capacity: latencySampleCapacity, stampOffset: layout.dataOffset(R.self) + 8,
+        let layout = S.timedNodeLayout
+        let recorder = RetireRecorder(capacity: latencySampleCapacity, stampOffset: layout.dataOffset(R.self) + S.timedStampInData,
                                       domain: domain, layout: layout)
-            let queue = MichaelScottQueue(domain: domain, payloadBytes: 8, timing: recorder.timing(stampInData: 8), using: participant)
-            precondition(queue.nodeLayout == layout)
-            for value in 0..<1024 { queue.enqueue(value, using: participant) }
+        let queue: S = {
+            let participant = domain.register(slots: S.slotsNeeded)
+            let queue = S.make(domain: domain, timing: recorder.timing(stampInData: S.timedStampInData), using: participant)
+            precondition(queue.nodeLayout == layout, "\(S.descriptor.id): a timed node's layout is not timedNodeLayout")
+            for value in 0..<1024 { queue.put(value, using: participant) }
             return queue
         }()
         let workers = (0..<spec.threads).map { index in
             { @Sendable in
-                let participant = domain.register(slots: MichaelScottQueue<R>.slotsNeeded)
+                let participant = domain.register(slots: S.slotsNeeded)
                 var counts = CellLoops.Counts()
                 var latency = CellHarness<R>.latencyHistogram()
                 var enqueueNext = true
                 harness.arrive()
                 CellLoops.cellUpdaterLoop(R.self, participant, phase: harness.phaseWord, seed: workerSeed(spec, index),
                                           latency: &latency, counts: &counts) { draw in
-                    if enqueueNext { queue.enqueue(Int(draw >> 34), using: participant) } else { _ = queue.dequeue(using: participant) }
+                    if enqueueNext { queue.put(Int(draw >> 34), using: participant) } else { _ = queue.take(using: participant) }
                     enqueueNext.toggle()
                 }
                 harness.add(CellHarness<R>.Tally(counts, latency: latency))
             }
         }
-        let window = recorder!
+        let window = recorder
         var (result, _) = harness.run(workers: workers, sampler: spec.sampler) { start, end in
             if let end { window.closeWindow(at: end) } else { window.openWindow(at: start) }
         }
         harness.measureDrain(&result)
         record(window, into: &result)
         do {
-            let participant = domain.register(slots: MichaelScottQueue<R>.slotsNeeded)
-            _ = queue.removeAllQuiescent(using: participant)
+            let participant = domain.register(slots: S.slotsNeeded)
+            queue.drainQuiescent(using: participant)
         }
         domain.drain()
         return result
     }
 
-    static func latencyMap<R: Reclaimer>(_ harness: CellHarness<R>) -> CellResult {
+    static func latencyKeyed<R: Reclaimer, S: KeyedStructure<R>>(_ harness: CellHarness<R>, _: S.Type) -> CellResult {
         let spec = harness.spec, domain = harness.domain
-        let shape = ListNodeShape(payloadBytes: 8)
-        let layout = shape.layout
-        let recorder = RetireRecorder(capacity: latencySampleCapacity, stampOffset: layout.dataOffset(R.self) + 16,
+        let layout = S.timedNodeLayout
+        let recorder = RetireRecorder(capacity: latencySampleCapacity, stampOffset: layout.dataOffset(R.self) + S.timedStampInData,
                                       domain: domain, layout: layout)
-        let map = LockFreeHashMap(domain: domain, bucketCount: spec.keyRange, payloadBytes: 8,
-                                  timing: recorder.timing(stampInData: 16))
-        precondition(map.nodeLayout == layout)
-        prefill(map, spec: spec)
+        let map = S.make(domain: domain, keyRange: spec.keyRange, timing: recorder.timing(stampInData: S.timedStampInData))
+        precondition(map.nodeLayout == layout, "\(S.descriptor.id): a timed node's layout is not timedNodeLayout")
+        prefill(map, domain, spec: spec)
         let keys = UInt64(spec.keyRange)
         let workers = (0..<spec.threads).map { index in
             { @Sendable in
-                let participant = domain.register(slots: LockFreeHashMap<R>.slotsNeeded)
+                let participant = domain.register(slots: S.slotsNeeded)
                 var counts = CellLoops.Counts()
                 var latency = CellHarness<R>.latencyHistogram()
                 harness.arrive()
                 CellLoops.cellUpdaterLoop(R.self, participant, phase: harness.phaseWord, seed: workerSeed(spec, index),
                                           latency: &latency, counts: &counts) { draw in
                     let key = SplitMix64.scaled(draw >> 32, below: keys)
-                    if draw & 1 == 0 { map.insert(key, value: key, using: participant) } else { map.remove(key, using: participant) }
+                    if draw & 1 == 0 { _ = map.insert(key, value: key, using: participant) } else { _ = map.remove(key, using: participant) }
                 }
                 harness.add(CellHarness<R>.Tally(counts, latency: latency))
             }

@@ -43,8 +43,8 @@ enum CellLoops {
     /// `sleepMicros` inside its guard (the overcommit workload's preempted reader) — a
     /// countdown, never a division; with 0 the loop has no countdown at all.
     @inline(never)
-    static func cellSlotTableReaderLoop<R: Reclaimer>(
-        _ table: SlotTable<R>, _ participant: borrowing R.Participant, phase: PhaseWord, seed: UInt64,
+    static func cellSlotTableReaderLoop<R: Reclaimer, S: SlotStructure<R>>(
+        _ table: S, _ participant: borrowing R.Participant, phase: PhaseWord, seed: UInt64,
         sleepEvery: Int, sleepMicros: Int, readWork: Int = 0, batches: Int, latency: inout Histogram<UInt64>,
         counts: inout Counts
     ) {
@@ -113,8 +113,8 @@ enum CellLoops {
     }
 
     @inline(never)
-    static func timedRead<R: Reclaimer>(
-        _ table: SlotTable<R>, _ index: Int, _ participant: borrowing R.Participant, measuring: Bool,
+    static func timedRead<R: Reclaimer, S: SlotStructure<R>>(
+        _ table: S, _ index: Int, _ participant: borrowing R.Participant, measuring: Bool,
         latency: inout Histogram<UInt64>
     ) -> Int {
         let start = RetireTiming.now()
@@ -124,8 +124,8 @@ enum CellLoops {
     }
 
     @inline(never)
-    static func sleepingRead<R: Reclaimer>(
-        _ table: SlotTable<R>, _ index: Int, _ participant: borrowing R.Participant, micros: Int, measuring: Bool,
+    static func sleepingRead<R: Reclaimer, S: SlotStructure<R>>(
+        _ table: S, _ index: Int, _ participant: borrowing R.Participant, micros: Int, measuring: Bool,
         counts: inout Counts
     ) -> Int {
         var slept: UInt64 = 0
@@ -145,8 +145,8 @@ enum CellLoops {
     /// and the dice (low half); `readPercent` of operations are lookups, the rest split
     /// insert / remove evenly.
     @inline(never)
-    static func cellMapWorkerLoop<R: Reclaimer>(
-        _ map: LockFreeHashMap<R>, _ participant: borrowing R.Participant, phase: PhaseWord, seed: UInt64,
+    static func cellMapWorkerLoop<R: Reclaimer, S: KeyedStructure<R>>(
+        _ map: S, _ participant: borrowing R.Participant, phase: PhaseWord, seed: UInt64,
         keyRange: Int, readPercent: Int, batches: Int, latency: inout Histogram<UInt64>, counts: inout Counts
     ) {
         var random = SplitMix64(seed: seed)
@@ -189,8 +189,8 @@ enum CellLoops {
     }
 
     @inline(never)
-    static func timedMapOperation<R: Reclaimer>(
-        _ map: LockFreeHashMap<R>, _ key: Int, _ dice: UInt64, _ lookupBelow: UInt64, _ participant: borrowing R.Participant,
+    static func timedMapOperation<R: Reclaimer, S: KeyedStructure<R>>(
+        _ map: S, _ key: Int, _ dice: UInt64, _ lookupBelow: UInt64, _ participant: borrowing R.Participant,
         measuring: Bool, latency: inout Histogram<UInt64>
     ) -> (hit: Bool, update: Bool) {
         let start = RetireTiming.now()

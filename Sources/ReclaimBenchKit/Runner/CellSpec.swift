@@ -101,7 +101,7 @@ public struct CellSpec: Codable, Sendable, Hashable {
     /// Human label for progress lines.
     public var label: String {
         var parts = ["\(workload)", "\(scheme)", "\(structure)", "threads \(threads)"]
-        if structure == .hashMap && workload == .readMostly { parts.append("\(readPercent)% reads") }
+        if structure.descriptor.shape == .keyed && workload == .readMostly { parts.append("\(readPercent)% reads") }
         if writer != .none { parts.append("writer \(writer.rawValue)") }
         if overcommitFactor > 0 { parts.append("\(overcommitFactor)× CPUs") }
         if stalledReader { parts.append("stalled reader") }

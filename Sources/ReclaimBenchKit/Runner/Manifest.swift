@@ -127,10 +127,7 @@ public enum Environment {
     public static func nodeBytes() -> [Manifest.NodeBytes] {
         struct Visit: SchemeVisitor {
             func visit<R: Reclaimer>(_ scheme: R.Type) -> [Manifest.NodeBytes] {
-                let layouts: [(StructureID, NodeLayout)] = [
-                    (.hashMap, ListNodeShape(payloadBytes: 0).layout), (.harrisMichaelList, ListNodeShape(payloadBytes: 0).layout),
-                    (.michaelScottQueue, NodeLayout(links: 1, dataBytes: 8)), (.slotTable, NodeLayout(links: 0, dataBytes: 8)),
-                ]
+                let layouts = StructureID.allCases.map { ($0, $0.accept(PlainNodeLayout<R>())) }
                 return layouts.compactMap { structure, layout in
                     guard structure.unsupportedReason(R.self) == nil else { return nil }
                     let request = layout.allocationBytes(R.self)
@@ -168,4 +165,12 @@ public enum Environment {
         guard process.terminationStatus == 0 else { return nil }
         return String(decoding: data, as: UTF8.self)
     }
+}
+
+/// A structure's untimed node layout on scheme `R`.
+struct PlainNodeLayout<R: Reclaimer>: StructureVisitor {
+    typealias Domain = R
+    func visitKeyed<S: KeyedStructure<R>>(_: S.Type) -> NodeLayout { S.plainNodeLayout }
+    func visitPool<S: PoolStructure<R>>(_: S.Type) -> NodeLayout { S.plainNodeLayout }
+    func visitSlots<S: SlotStructure<R>>(_: S.Type) -> NodeLayout { S.plainNodeLayout }
 }

@@ -77,6 +77,12 @@ public enum Matrix {
     /// The calibration preset's second read work (rounds of `rl_read_work`).
     public static let calibrationReadWork = 4
 
+    /// The registered structures of one shape, in registration order: each gets every
+    /// workload of its shape.
+    static func structures(_ shape: StructureShape) -> [StructureID] {
+        StructureID.allCases.filter { $0.descriptor.shape == shape }
+    }
+
     static func presetShapes(_ options: RunOptions) -> [CellShape] {
         let full = options.preset == .full
         let keyRange = options.keyRange ?? 16_384
@@ -85,41 +91,52 @@ public enum Matrix {
         let slotThreads = options.threads ?? (full ? [1, 2, 4] : [2])
         let latencyThreads = options.threads ?? (full ? [2, 4] : [2])
         let factors = full ? [1, 2, 4, 8] : [2]
+        let keyed = structures(.keyed), pools = structures(.pool), slots = structures(.slots)
         var shapes: [CellShape] = []
-        for readPercent in readPercents {
-            for threads in mapThreads {
-                shapes.append(CellShape(structure: .hashMap, workload: .readMostly, threads: threads,
-                                        readPercent: readPercent, keyRange: keyRange))
+        for structure in keyed {
+            for readPercent in readPercents {
+                for threads in mapThreads {
+                    shapes.append(CellShape(structure: structure, workload: .readMostly, threads: threads,
+                                            readPercent: readPercent, keyRange: keyRange))
+                }
+            }
+            if full {
+                // The sampler's own effect: the same cells without it.
+                let readPercent = readPercents.contains(99) ? 99 : readPercents[0]
+                let threads = mapThreads.contains(2) ? 2 : mapThreads[0]
+                shapes.append(CellShape(structure: structure, workload: .readMostly, threads: threads,
+                                        readPercent: readPercent, keyRange: keyRange, sampler: false))
             }
         }
-        if full {
-            // The sampler's own effect: the same cells without it.
-            let readPercent = readPercents.contains(99) ? 99 : readPercents[0]
-            let threads = mapThreads.contains(2) ? 2 : mapThreads[0]
-            shapes.append(CellShape(structure: .hashMap, workload: .readMostly, threads: threads,
-                                    readPercent: readPercent, keyRange: keyRange, sampler: false))
-        }
-        for writer in full ? [WriterMode.paced, .maxRate] : [.paced] {
-            for threads in slotThreads {
-                shapes.append(CellShape(structure: .slotTable, workload: .readMostly, threads: threads,
-                                        writer: writer, writerPeriodMicros: writer == .paced ? 10 : 0))
+        for structure in slots {
+            for writer in full ? [WriterMode.paced, .maxRate] : [.paced] {
+                for threads in slotThreads {
+                    shapes.append(CellShape(structure: structure, workload: .readMostly, threads: threads,
+                                            writer: writer, writerPeriodMicros: writer == .paced ? 10 : 0))
+                }
             }
         }
         for threads in latencyThreads {
-            shapes.append(CellShape(structure: .michaelScottQueue, workload: .reclaimLatency, threads: threads))
-            shapes.append(CellShape(structure: .hashMap, workload: .reclaimLatency, threads: threads,
-                                    readPercent: 0, keyRange: keyRange))
+            for structure in pools {
+                shapes.append(CellShape(structure: structure, workload: .reclaimLatency, threads: threads))
+            }
+            for structure in keyed {
+                shapes.append(CellShape(structure: structure, workload: .reclaimLatency, threads: threads,
+                                        readPercent: 0, keyRange: keyRange))
+            }
         }
-        for factor in factors {
-            shapes.append(CellShape(structure: .slotTable, workload: .overcommit, threads: factor * onlineCPUs,
-                                    writer: .maxRate, overcommitFactor: factor, sleepEvery: 1000, sleepMicros: 50))
+        for structure in slots {
+            for factor in factors {
+                shapes.append(CellShape(structure: structure, workload: .overcommit, threads: factor * onlineCPUs,
+                                        writer: .maxRate, overcommitFactor: factor, sleepEvery: 1000, sleepMicros: 50))
+            }
+            shapes.append(CellShape(structure: structure, workload: .overcommit, threads: 2 * onlineCPUs,
+                                    writer: .maxRate, overcommitFactor: 2, sleepEvery: 1000, sleepMicros: 50, stalledReader: true))
         }
-        shapes.append(CellShape(structure: .slotTable, workload: .overcommit, threads: 2 * onlineCPUs,
-                                writer: .maxRate, overcommitFactor: 2, sleepEvery: 1000, sleepMicros: 50, stalledReader: true))
         if let readWork = options.readWork {
             // `--read-work`: each read-mostly slot-table cell once per value.
             shapes = shapes.flatMap { shape in
-                shape.structure == .slotTable && shape.workload == .readMostly
+                shape.structure.descriptor.shape == .slots && shape.workload == .readMostly
                     ? readWork.map { var copy = shape; copy.readWork = $0; return copy } : [shape]
             }
         }

@@ -98,6 +98,9 @@ public struct RunOptions: Codable, Sendable, Equatable {
         schemes = try Self.list("--schemes", arguments.schemes, all: SchemeID.allCases) { SchemeID(rawValue: $0) }
         if arguments.schemes == nil { schemes = preset.defaultSchemes }
         structures = try Self.list("--structures", arguments.structures, all: StructureID.allCases) { StructureID(rawValue: $0) }
+        // Without --structures: the structures the presets run (a building block such as the
+        // Harris–Michael list runs when named).
+        if arguments.structures == nil { structures = StructureID.allCases.filter { $0.descriptor.inPresets } }
         workloads = try Self.list("--workloads", arguments.workloads, all: WorkloadID.allCases) { WorkloadID(rawValue: $0) }
         threads = try arguments.threads.map { text throws(RunnerError) in
             try Self.integers("--threads", text, allowed: 1...1024, what: "thread counts")

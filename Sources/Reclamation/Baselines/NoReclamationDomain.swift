@@ -36,7 +36,7 @@ public final class NoReclamationDomain: Reclaimer, @unchecked Sendable {
     public typealias HandOff = UnsupportedHandOff
 
     @inlinable
-    public static var capabilities: ReclaimerCapabilities { [.optimisticTraversal] }
+    public static var capabilities: ReclaimerCapabilities { [.markedLinks, .optimisticTraversal] }
     @inlinable
     public static var nodeHeaderBytes: Int { 0 }
 

@@ -54,7 +54,7 @@ public final class EpochDomain: Reclaimer, @unchecked Sendable {
     public typealias HandOff = UnsupportedHandOff
 
     @inlinable
-    public static var capabilities: ReclaimerCapabilities { [.blockingSynchronize, .optimisticTraversal] }
+    public static var capabilities: ReclaimerCapabilities { [.markedLinks, .blockingSynchronize, .optimisticTraversal] }
     @inlinable
     public static var nodeHeaderBytes: Int { 0 }
 

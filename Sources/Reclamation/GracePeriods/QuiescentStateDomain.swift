@@ -51,7 +51,7 @@ public final class QuiescentStateDomain: Reclaimer, @unchecked Sendable {
     public typealias HandOff = UnsupportedHandOff
 
     @inlinable
-    public static var capabilities: ReclaimerCapabilities { [.needsQuiescentStates, .blockingSynchronize, .optimisticTraversal] }
+    public static var capabilities: ReclaimerCapabilities { [.markedLinks, .needsQuiescentStates, .blockingSynchronize, .optimisticTraversal] }
     @inlinable
     public static var nodeHeaderBytes: Int { 0 }
 

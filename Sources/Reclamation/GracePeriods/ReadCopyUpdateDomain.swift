@@ -48,7 +48,7 @@ public final class ReadCopyUpdateDomain: Reclaimer, @unchecked Sendable {
     public typealias HandOff = UnsupportedHandOff
 
     @inlinable
-    public static var capabilities: ReclaimerCapabilities { [.blockingSynchronize, .optimisticTraversal] }
+    public static var capabilities: ReclaimerCapabilities { [.markedLinks, .blockingSynchronize, .optimisticTraversal] }
     @inlinable
     public static var nodeHeaderBytes: Int { 0 }
 

@@ -63,7 +63,7 @@ public final class AsymmetricHazardPointerDomain: Reclaimer {
     public typealias HandOff = HazardHandOff
 
     @inlinable
-    public static var capabilities: ReclaimerCapabilities { [.boundedGarbage, .crossThreadRelease, .blockingSynchronize] }
+    public static var capabilities: ReclaimerCapabilities { [.markedLinks, .boundedGarbage, .crossThreadRelease, .blockingSynchronize] }
     @inlinable
     public static var nodeHeaderBytes: Int { 0 }
 

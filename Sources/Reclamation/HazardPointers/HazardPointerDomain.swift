@@ -58,7 +58,7 @@ public final class HazardPointerDomain: Reclaimer, @unchecked Sendable {
     public typealias HandOff = HazardHandOff
 
     @inlinable
-    public static var capabilities: ReclaimerCapabilities { [.boundedGarbage, .crossThreadRelease, .blockingSynchronize] }
+    public static var capabilities: ReclaimerCapabilities { [.markedLinks, .boundedGarbage, .crossThreadRelease, .blockingSynchronize] }
     @inlinable
     public static var nodeHeaderBytes: Int { 0 }
 

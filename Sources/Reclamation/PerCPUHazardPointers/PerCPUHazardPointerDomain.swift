@@ -82,7 +82,7 @@ public final class PerCPUHazardPointerDomainOf<Variant: PerCPUHazardVariant>: Re
     public typealias HandOff = PerCPUHazardHandOff
 
     @inlinable
-    public static var capabilities: ReclaimerCapabilities { [.boundedGarbage, .crossThreadRelease, .blockingSynchronize] }
+    public static var capabilities: ReclaimerCapabilities { [.markedLinks, .boundedGarbage, .crossThreadRelease, .blockingSynchronize] }
     @inlinable
     public static var nodeHeaderBytes: Int { 0 }
 

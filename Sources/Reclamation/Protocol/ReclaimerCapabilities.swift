@@ -19,6 +19,9 @@ public struct ReclaimerCapabilities: OptionSet, Sendable, Hashable, CustomString
     @inlinable public static var optimisticTraversal: ReclaimerCapabilities { ReclaimerCapabilities(rawValue: 1 << 4) }
     /// Nodes free themselves when their last reference goes (reference counting).
     @inlinable public static var automatic: ReclaimerCapabilities { ReclaimerCapabilities(rawValue: 1 << 5) }
+    /// A link carries a mark bit beside its address (logical deletion in Harris–Michael
+    /// lists). arc's strong references have none.
+    @inlinable public static var markedLinks: ReclaimerCapabilities { ReclaimerCapabilities(rawValue: 1 << 6) }
 
     /// Every capability with its command-line name, in a fixed order.
     public static let all: [(ReclaimerCapabilities, String)] = [
@@ -28,6 +31,7 @@ public struct ReclaimerCapabilities: OptionSet, Sendable, Hashable, CustomString
         (.needsQuiescentStates, "needs-quiescent-states"),
         (.optimisticTraversal, "optimistic-traversal"),
         (.automatic, "automatic"),
+        (.markedLinks, "marked-links"),
     ]
 
     /// The names of the capabilities present, in the fixed order.

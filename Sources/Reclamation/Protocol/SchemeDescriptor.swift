@@ -1,10 +1,23 @@
-/// The families the suite compares.
-public enum SchemeFamily: String, Sendable, Hashable, Codable {
-    case baseline
-    case hazardPointers = "hazard-pointers"
-    case epochs
-    case gracePeriods = "grace-periods"
-    case referenceCounting = "reference-counting"
+/// A scheme's family, as `list`, the manifest and the charts group it. Open: a scheme
+/// written outside the package names its own family (`SchemeFamily("hyaline")`) or one of
+/// the built-in ones.
+public struct SchemeFamily: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+
+    public static let baseline = SchemeFamily("baseline")
+    public static let hazardPointers = SchemeFamily("hazard-pointers")
+    public static let epochs = SchemeFamily("epochs")
+    public static let gracePeriods = SchemeFamily("grace-periods")
+    public static let referenceCounting = SchemeFamily("reference-counting")
+
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
 }
 
 /// What `list`, the manifest and the charts say about a scheme.
@@ -27,8 +40,6 @@ public struct SchemeDescriptor: Sendable, Hashable {
     /// False when a custom deleter cannot keep the node: its memory is freed when the
     /// deleter returns (arc: ARC frees the object after its deinit).
     public let deleterMayKeepNode: Bool
-    /// Structures this scheme cannot run, each with the reason.
-    public let unsupportedStructures: [UnsupportedStructure]
     /// The C library that implements the scheme (the reference backends), or nil for a
     /// scheme written in Swift here.
     public let library: String?
@@ -42,7 +53,7 @@ public struct SchemeDescriptor: Sendable, Hashable {
     public init(
         id: String, family: SchemeFamily, summary: String, reference: String,
         capabilities: ReclaimerCapabilities, nodeHeaderBytes: Int, helperThreads: Int = 0,
-        linkOverheadBytes: Int = 0, deleterMayKeepNode: Bool = true, unsupportedStructures: [UnsupportedStructure] = [],
+        linkOverheadBytes: Int = 0, deleterMayKeepNode: Bool = true,
         library: String? = nil, knobs: [ReclaimerConfiguration.Knob] = []
     ) {
         self.id = id
@@ -54,19 +65,8 @@ public struct SchemeDescriptor: Sendable, Hashable {
         self.helperThreads = helperThreads
         self.linkOverheadBytes = linkOverheadBytes
         self.deleterMayKeepNode = deleterMayKeepNode
-        self.unsupportedStructures = unsupportedStructures
         self.library = library
         self.knobs = knobs
     }
 }
 
-/// A structure a scheme cannot run, and why (listed, never silently skipped).
-public struct UnsupportedStructure: Sendable, Hashable {
-    /// The structure's id: `harris-michael-list`, `hash-map`, `michael-scott-queue`, `slot-table`.
-    public let structure: String
-    public let reason: String
-    public init(_ structure: String, because reason: String) {
-        self.structure = structure
-        self.reason = reason
-    }
-}

@@ -47,7 +47,7 @@ public final class ReferenceCountedDomain: Reclaimer, @unchecked Sendable {
     public typealias HandOff = ReferenceCountedHandOff
 
     @inlinable
-    public static var capabilities: ReclaimerCapabilities { [.automatic, .crossThreadRelease] }
+    public static var capabilities: ReclaimerCapabilities { [.markedLinks, .automatic, .crossThreadRelease] }
     @inlinable
     public static var nodeHeaderBytes: Int { ReferenceCountedNode.headerBytes }
 

@@ -44,11 +44,7 @@ public final class SwiftARCDomain: Reclaimer, @unchecked Sendable {
         capabilities: capabilities,
         nodeHeaderBytes: nodeHeaderBytes,  // checked against ManagedBuffer by a test
         linkOverheadBytes: SwiftARCLink.boxBytes,
-        deleterMayKeepNode: false,
-        unsupportedStructures: [
-            UnsupportedStructure("harris-michael-list", because: "a strong reference has no mark bit for logical deletion"),
-            UnsupportedStructure("hash-map", because: "its buckets are Harris–Michael lists"),
-        ]
+        deleterMayKeepNode: false
     )
 
     public let configuration: ReclaimerConfiguration

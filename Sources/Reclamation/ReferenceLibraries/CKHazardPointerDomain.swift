@@ -48,7 +48,7 @@ public final class CKHazardPointerDomain: Reclaimer, @unchecked Sendable {
     public typealias HandOff = UnsupportedHandOff
 
     @inlinable
-    public static var capabilities: ReclaimerCapabilities { [.boundedGarbage] }
+    public static var capabilities: ReclaimerCapabilities { [.markedLinks, .boundedGarbage] }
     @inlinable
     public static var nodeHeaderBytes: Int { Int(RL_CK_HP_HEADER_BYTES) }
 

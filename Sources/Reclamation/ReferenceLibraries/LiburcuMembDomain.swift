@@ -22,7 +22,7 @@ public final class LiburcuMembDomain: Reclaimer, @unchecked Sendable {
     public typealias HandOff = UnsupportedHandOff
 
     @inlinable
-    public static var capabilities: ReclaimerCapabilities { [.blockingSynchronize, .optimisticTraversal] }
+    public static var capabilities: ReclaimerCapabilities { [.markedLinks, .blockingSynchronize, .optimisticTraversal] }
     @inlinable
     public static var nodeHeaderBytes: Int { Int(RL_URCU_HEADER_BYTES) }
 

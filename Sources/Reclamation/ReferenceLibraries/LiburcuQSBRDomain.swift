@@ -40,7 +40,7 @@ public final class LiburcuQSBRDomain: Reclaimer, @unchecked Sendable {
     public typealias HandOff = UnsupportedHandOff
 
     @inlinable
-    public static var capabilities: ReclaimerCapabilities { [.needsQuiescentStates, .blockingSynchronize, .optimisticTraversal] }
+    public static var capabilities: ReclaimerCapabilities { [.markedLinks, .needsQuiescentStates, .blockingSynchronize, .optimisticTraversal] }
     @inlinable
     public static var nodeHeaderBytes: Int { Int(RL_URCU_HEADER_BYTES) }
 

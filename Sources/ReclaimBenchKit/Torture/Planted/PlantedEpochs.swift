@@ -16,7 +16,7 @@ public final class PlantedEpochDomain: Reclaimer, @unchecked Sendable {
     public typealias Participant = PlantedEpochParticipant
     public typealias Guard = PlantedEpochGuard
 
-    public static var capabilities: ReclaimerCapabilities { [.optimisticTraversal] }
+    public static var capabilities: ReclaimerCapabilities { [.markedLinks, .optimisticTraversal] }
     @inlinable
     public static var nodeHeaderBytes: Int { 0 }
     public static var descriptor: SchemeDescriptor {

@@ -13,7 +13,7 @@ public final class PlantedFreesOnRetireDomain: Reclaimer, @unchecked Sendable {
     public typealias Participant = PlantedFreesOnRetireParticipant
     public typealias Guard = PlantedFreesOnRetireGuard
 
-    public static var capabilities: ReclaimerCapabilities { [] }
+    public static var capabilities: ReclaimerCapabilities { [.markedLinks] }
     @inlinable
     public static var nodeHeaderBytes: Int { 0 }
     public static var descriptor: SchemeDescriptor {

@@ -31,7 +31,7 @@ public final class PlantedHazardPointerDomain<Fault: PlantedHazardFault>: Reclai
     public typealias Guard = PlantedHazardGuard<Fault>
     public typealias HandOff = PlantedHazardHandOff<Fault>
 
-    public static var capabilities: ReclaimerCapabilities { [.crossThreadRelease] }
+    public static var capabilities: ReclaimerCapabilities { [.markedLinks, .crossThreadRelease] }
     @inlinable
     public static var nodeHeaderBytes: Int { 0 }
     public static var descriptor: SchemeDescriptor {

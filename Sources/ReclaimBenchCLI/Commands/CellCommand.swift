@@ -4,7 +4,7 @@ import Foundation
 import Reclamation
 import ReclaimBenchKit
 
-extension ReclaimBench {
+extension ReclaimBenchCommand {
     /// The child side of `run`: one cell, spec on standard input, result on standard output.
     struct Cell: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -4,7 +4,7 @@ import Foundation
 import Reclamation
 import ReclaimBenchKit
 
-extension ReclaimBench {
+extension ReclaimBenchCommand {
     struct Chart: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Draw the charts (charts/*.svg) and report.html of a results folder, from its CSV files only.")

@@ -4,7 +4,7 @@ import Foundation
 import Reclamation
 import ReclaimBenchKit
 
-extension ReclaimBench {
+extension ReclaimBenchCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List every scheme: family, reference, capabilities, bytes per node.")

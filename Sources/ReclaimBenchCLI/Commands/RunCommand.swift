@@ -4,7 +4,7 @@ import Foundation
 import Reclamation
 import ReclaimBenchKit
 
-extension ReclaimBench {
+extension ReclaimBenchCommand {
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run the matrix (default: the quick preset) → results/<run-id>/: runs.csv, series.csv, latency.csv, manifest.json, charts/, report.html.",

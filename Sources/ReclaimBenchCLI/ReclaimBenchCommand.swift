@@ -1,6 +1,7 @@
 import ArgumentParser
 import CReclaimSupport
 import Foundation
+import LockFreeStructures
 import Reclamation
 import ReclaimBenchKit
 
@@ -10,9 +11,29 @@ func fail(_ error: RunnerError) -> ExitCode {
     return ExitCode(error.code.rawValue)
 }
 
-@main
-struct ReclaimBench: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The whole `reclaim-bench` command line, as a library: the package's executable runs it
+/// over the built-in schemes and structures, and a client's executable over its own list —
+/// `ReclaimBenchCommand.main(schemes: BuiltInSchemes.all + [SchemeEntry(MyDomain.self)],
+/// structures: BuiltInStructures.all + [StructureEntry(MyStackKind.self)])` is a full
+/// reclaim-bench with the client's scheme and structure in every command. A run's cells
+/// run in child processes of that same executable, which install the same lists.
+public struct ReclaimBenchCommand: ParsableCommand {
+    public init() {}
+
+    /// Installs `schemes` and `structures` (a duplicate or clashing id: one line, exit 64),
+    /// then parses the process's arguments and runs the command.
+    public static func main(schemes: [SchemeEntry], structures: [StructureEntry]) {
+        do {
+            try SchemeRegistry.install(schemes)
+            try StructureRegistry.install(structures)
+        } catch {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            Self.exit(withError: ExitCode(RunnerError.Code.usage.rawValue))
+        }
+        main()
+    }
+
+    public static let configuration = CommandConfiguration(
         commandName: "reclaim-bench",
         abstract: "Compare and torture safe-memory-reclamation schemes.",
         subcommands: [Run.self, Merge.self, Chart.self, PickCommand.self, TortureCommand.self, Summarize.self, List.self, Smoke.self, ReadCost.self, SyncLatency.self, RetireLatency.self,

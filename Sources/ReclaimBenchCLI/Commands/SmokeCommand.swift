@@ -4,7 +4,7 @@ import Foundation
 import Reclamation
 import ReclaimBenchKit
 
-extension ReclaimBench {
+extension ReclaimBenchCommand {
     struct Smoke: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "A short slot-array run of each scheme (a build check, not a benchmark).")

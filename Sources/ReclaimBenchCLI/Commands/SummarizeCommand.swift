@@ -4,7 +4,7 @@ import Foundation
 import Reclamation
 import ReclaimBenchKit
 
-extension ReclaimBench {
+extension ReclaimBenchCommand {
     struct Summarize: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Ratios with bootstrap 95 % intervals: read-mostly throughput ÷ none (with targets), each Swift scheme ÷ its C library, each C library in the C harness and in the Swift cell, and the sampler's effect.")

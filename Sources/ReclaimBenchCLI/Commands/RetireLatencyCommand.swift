@@ -4,7 +4,7 @@ import Foundation
 import Reclamation
 import ReclaimBenchKit
 
-extension ReclaimBench {
+extension ReclaimBenchCommand {
     struct RetireLatency: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "retire-latency",

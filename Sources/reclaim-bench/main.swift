@@ -1,0 +1,8 @@
+// The package's reclaim-bench: the whole command line over the built-in schemes and
+// structures. A client's executable is the same one line with its own lists
+// (Examples/OutsideScheme).
+import LockFreeStructures
+import ReclaimBenchCLI
+import Reclamation
+
+ReclaimBenchCommand.main(schemes: BuiltInSchemes.all, structures: BuiltInStructures.all)
