@@ -77,6 +77,12 @@ public enum SchemeTable {
              "\(row.sizeClassBytes) B", row.reference]
         }
         var text = TextTable.render(header: shown, rows: cells)
+        text += "\nstructures (each gets every workload of its shape):\n"
+        for structure in StructureID.allCases {
+            let d = structure.descriptor
+            text += "  \(d.id)  \(d.shape)\(d.inPresets ? "" : ", outside the presets")"
+                + (d.requires.isEmpty ? "" : ", needs \(d.requires)") + " — \(d.summary) (\(d.reference))\n"
+        }
         text += "\nnode = header + one link + 16 B key/value (a hash-map node), as asked of the allocator, plus any\n"
         text += "per-link box (arc); size class = what jemalloc hands out for it.\n"
         let limits = rows.flatMap { row in row.cannotRun.map { "  \(row.id) cannot run \($0)" } }

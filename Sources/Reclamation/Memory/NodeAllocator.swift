@@ -32,20 +32,20 @@ public enum NodeAllocatorKind: String, Sendable, Hashable, Codable, CaseIterable
     }
 }
 
-/// Allocates and frees node memory, 16-byte aligned, with one allocator used consistently.
-@usableFromInline
-struct NodeAllocator: Sendable {
-    @usableFromInline let kind: NodeAllocatorKind
+/// Allocates and frees node memory, 16-byte aligned, with one allocator used consistently:
+/// every scheme's nodes come from here (jemalloc's sized path unless the configuration says
+/// otherwise), and so may an outside scheme's — `NodeAllocator(configuration.allocator)`.
+public struct NodeAllocator: Sendable {
+    public let kind: NodeAllocatorKind
 
-    init(_ kind: NodeAllocatorKind) {
+    public init(_ kind: NodeAllocatorKind) {
         precondition(kind == .system || NodeAllocatorKind.isJemallocLinked,
                      "this build has no jemalloc (built with RECLAIMBENCH_ALLOCATOR=system); use the system allocator")
         self.kind = kind
     }
 
     /// `bytes` of uninitialized memory, 16-byte aligned. Traps when memory is exhausted.
-    @usableFromInline
-    func allocate(bytes: Int) -> UnsafeMutableRawPointer {
+    public func allocate(bytes: Int) -> UnsafeMutableRawPointer {
         let memory: UnsafeMutableRawPointer?
         #if RECLAIMBENCH_NO_JEMALLOC
         memory = malloc(bytes)
@@ -60,8 +60,7 @@ struct NodeAllocator: Sendable {
     }
 
     /// Frees memory from `allocate(bytes:)` with the same `bytes`.
-    @usableFromInline
-    func free(_ memory: UnsafeMutableRawPointer, bytes: Int) {
+    public func free(_ memory: UnsafeMutableRawPointer, bytes: Int) {
         #if RECLAIMBENCH_NO_JEMALLOC
         Glibc.free(memory)
         #else
