@@ -10,6 +10,9 @@
 #   instruction counts            10 min   callgrind vs results/benchmarks/instructions.csv,
 #                                           then the self-test (a copy without one
 #                                           @inlinable must fail)
+#   example package               15 min   scripts/example-check.sh: Examples/OutsideScheme
+#                                           built (no limit), then list, run, chart, pick,
+#                                           torture and its tests, each step limited
 #   mutation sample               10 min   3 mutants of mutants/*.patch (scripts/
 #                                           mutation-check.sh --sample 3), each caught
 #   ASan build + tests (system)    6 min   } the sanitizer runs: 13 min together
@@ -40,6 +43,11 @@ if [ -n "$untimed" ]; then echo "==> tests without a time limit (add .watchdog t
 stage "tests" 360 swift test
 
 if [ "${1:-}" = "--quick" ]; then exit 0; fi
+
+# The outside package (Examples/OutsideScheme): its build has no limit, each of its steps
+# (list, run, chart, pick, torture, its tests) has one.
+echo "==> example package"
+bash scripts/example-check.sh
 
 stage "tests (release build)" 360 swift test -c release
 stage "instruction counts" 600 bash -c "bash scripts/instruction-check.sh && bash scripts/instruction-check.sh --self-test"

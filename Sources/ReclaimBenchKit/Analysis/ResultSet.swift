@@ -155,3 +155,25 @@ public struct Spread: Sendable, Equatable {
 
     public var range: ClosedRange<Double> { low...high }
 }
+
+extension ResultSet {
+    /// The structures `rows` ran, in the order they first appear: a structure gets its
+    /// charts from the rows alone, so an outside package's structure (one the chart command
+    /// has never heard of) is drawn like a built-in one.
+    static func structures(_ rows: [ResultRow]) -> [String] {
+        var seen = Set<String>()
+        return rows.map { $0["structure"] }.filter { seen.insert($0).inserted }
+    }
+
+    /// Read-mostly rows of keyed structures (lookups, inserts and removes; no separate
+    /// writer) and of slot structures (readers beside one writer, paced or at full speed).
+    static func keyedReadMostly(_ rows: [ResultRow]) -> [ResultRow] {
+        rows.filter { $0["workload"] == "read-mostly" && $0["writer"] == "none" }
+    }
+    static func slotReadMostly(_ rows: [ResultRow]) -> [ResultRow] {
+        rows.filter { $0["workload"] == "read-mostly" && $0["writer"] != "none" }
+    }
+    static func reclaimLatency(_ rows: [ResultRow]) -> [ResultRow] {
+        rows.filter { $0["workload"] == "reclaim-latency" }
+    }
+}

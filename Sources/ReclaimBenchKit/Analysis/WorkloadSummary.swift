@@ -33,26 +33,32 @@ public enum WorkloadSummary {
     static func scenarios(_ results: ResultSet) -> [Scenario] {
         let measured = results.measured
         var scenarios: [Scenario] = []
-        let map = measured.filter { $0["workload"] == "read-mostly" && $0["structure"] == "hash-map" }
-        for percent in Set(map.compactMap { $0.integer("read_percent") }).sorted() {
-            let rows = map.filter { $0.integer("read_percent") == percent }
-            guard let threads = point(rows, cpus: results.cpus) else { continue }
-            scenarios.append(Scenario(
-                title: "read-mostly, hash map, \(percent) % lookups, \(threads) threads",
-                rows: rows.filter { $0.integer("threads") == threads },
-                speed: ("ops_per_s", "ops/s"), tail: ("latency_p999_ns", "operation p99.9")))
+        let keyed = ResultSet.keyedReadMostly(measured)
+        for structure in ResultSet.structures(keyed) {
+            let map = keyed.filter { $0["structure"] == structure }
+            for percent in Set(map.compactMap { $0.integer("read_percent") }).sorted() {
+                let rows = map.filter { $0.integer("read_percent") == percent }
+                guard let threads = point(rows, cpus: results.cpus) else { continue }
+                scenarios.append(Scenario(
+                    title: "read-mostly, \(structure), \(percent) % lookups, \(threads) threads",
+                    rows: rows.filter { $0.integer("threads") == threads },
+                    speed: ("ops_per_s", "ops/s"), tail: ("latency_p999_ns", "operation p99.9")))
+            }
         }
-        let table = measured.filter { $0["workload"] == "read-mostly" && $0["structure"] == "slot-table" }
-        for writer in ["paced", "max-rate"] {
-            let rows = table.filter { $0["writer"] == writer }
-            guard let threads = point(rows, cpus: results.cpus) else { continue }
-            scenarios.append(Scenario(
-                title: "read-mostly, slot table, writer \(writer), \(threads) threads",
-                rows: rows.filter { $0.integer("threads") == threads },
-                speed: ("reads_per_s", "reads/s"), tail: ("latency_p999_ns", "read p99.9")))
+        let slots = ResultSet.slotReadMostly(measured)
+        for structure in ResultSet.structures(slots) {
+            for writer in ["paced", "max-rate"] {
+                let rows = slots.filter { $0["structure"] == structure && $0["writer"] == writer }
+                guard let threads = point(rows, cpus: results.cpus) else { continue }
+                scenarios.append(Scenario(
+                    title: "read-mostly, \(structure), writer \(writer), \(threads) threads",
+                    rows: rows.filter { $0.integer("threads") == threads },
+                    speed: ("reads_per_s", "reads/s"), tail: ("latency_p999_ns", "read p99.9")))
+            }
         }
-        for structure in ["michael-scott-queue", "hash-map"] {
-            let rows = measured.filter { $0["workload"] == "reclaim-latency" && $0["structure"] == structure }
+        let latency = ResultSet.reclaimLatency(measured)
+        for structure in ResultSet.structures(latency) {
+            let rows = latency.filter { $0["structure"] == structure }
             guard let threads = point(rows, cpus: results.cpus) else { continue }
             scenarios.append(Scenario(
                 title: "reclaim-latency, \(structure), \(threads) threads",

@@ -79,35 +79,40 @@ public enum ChartCatalog {
     // MARK: throughput vs threads
 
     static func throughput(_ results: ResultSet) -> [ChartFigure] {
-        let rows = results.measured.filter { $0["workload"] == "read-mostly" }
         var figures: [ChartFigure] = []
-        let percents = Set(rows.filter { $0["structure"] == "hash-map" }.compactMap { $0.integer("read_percent") }).sorted()
-        for percent in percents {
-            let cells = rows.filter { $0["structure"] == "hash-map" && $0.integer("read_percent") == percent }
+        let keyed = ResultSet.keyedReadMostly(results.measured)
+        for structure in ResultSet.structures(keyed) {
+          let rows = keyed.filter { $0["structure"] == structure }
+          for percent in Set(rows.compactMap { $0.integer("read_percent") }).sorted() {
+            let cells = rows.filter { $0.integer("read_percent") == percent }
             var chart = LineChart(
-                title: "Hash map, \(percent) % lookups: throughput vs threads",
+                title: "\(structure), \(percent) % lookups: throughput vs threads",
                 subtitle: subtitle(results, cells, extra: "key range \(cells.first?["key_range"] ?? "?")"),
                 x: threadsAxis, y: .init(title: "throughput (operations/s)", format: .count, scale: .linear(includeZero: true)),
                 series: series(results, cells, x: { $0.number("threads") }, y: { $0.number("ops_per_s") }))
             chart.shaded = [overThreads(results)]
             figures.append(ChartFigure(
-                file: fileName("throughput", "hash-map", "\(percent)pct"), section: section.throughput,
-                caption: "Read-mostly hash map with \(percent) % lookups (the rest inserts and removes, evenly): operations per second against worker threads.",
+                file: fileName("throughput", structure, "\(percent)pct"), section: section.throughput,
+                caption: "Read-mostly \(structure) with \(percent) % lookups (the rest inserts and removes, evenly): operations per second against worker threads.",
                 chart: chart))
+          }
         }
-        for writer in ["paced", "max-rate"] {
-            let cells = rows.filter { $0["structure"] == "slot-table" && $0["writer"] == writer }
+        let slots = ResultSet.slotReadMostly(results.measured)
+        for structure in ResultSet.structures(slots) {
+          for writer in ["paced", "max-rate"] {
+            let cells = slots.filter { $0["structure"] == structure && $0["writer"] == writer }
             guard !cells.isEmpty else { continue }
             var chart = LineChart(
-                title: "Slot table, writer \(writer): reader throughput vs threads",
+                title: "\(structure), writer \(writer): reader throughput vs threads",
                 subtitle: subtitle(results, cells, extra: writer == "paced" ? "one update per \(cells[0]["writer_period_us"]) µs" : "writer at full speed"),
                 x: threadsAxis, y: .init(title: "reads/s (all readers)", format: .count, scale: .linear(includeZero: true)),
                 series: series(results, cells, x: { $0.number("threads") }, y: { $0.number("reads_per_s") }))
             chart.shaded = [LineChart.Region(from: Double(results.cpus - 1), label: "readers + writer > CPUs")]
             figures.append(ChartFigure(
-                file: fileName("throughput", "slot-table", writer), section: section.throughput,
-                caption: "Read-mostly slot table: readers protect and read a random slot while one writer replaces nodes (\(writer)); reads per second against reader threads.",
+                file: fileName("throughput", structure, writer), section: section.throughput,
+                caption: "Read-mostly \(structure): readers protect and read a random slot while one writer replaces nodes (\(writer)); reads per second against reader threads.",
                 chart: chart))
+          }
         }
         return figures
     }
@@ -117,13 +122,16 @@ public enum ChartCatalog {
     static func memoryVsThreads(_ results: ResultSet) -> [ChartFigure] {
         var figures: [ChartFigure] = []
         var groups: [(String, String, [ResultRow])] = []
-        for structure in ["michael-scott-queue", "hash-map"] {
-            let cells = results.measured.filter { $0["workload"] == "reclaim-latency" && $0["structure"] == structure }
-            if !cells.isEmpty { groups.append(("reclaim-latency", structure, cells)) }
+        let latency = ResultSet.reclaimLatency(results.measured)
+        for structure in ResultSet.structures(latency) {
+            groups.append(("reclaim-latency", structure, latency.filter { $0["structure"] == structure }))
         }
-        let map = results.measured.filter { $0["workload"] == "read-mostly" && $0["structure"] == "hash-map" }
-        if let lowest = map.compactMap({ $0.integer("read_percent") }).min() {
-            groups.append(("read-mostly", "hash-map", map.filter { $0.integer("read_percent") == lowest }))
+        let keyed = ResultSet.keyedReadMostly(results.measured)
+        for structure in ResultSet.structures(keyed) {
+            let map = keyed.filter { $0["structure"] == structure }
+            if let lowest = map.compactMap({ $0.integer("read_percent") }).min() {
+                groups.append(("read-mostly", structure, map.filter { $0.integer("read_percent") == lowest }))
+            }
         }
         for (workload, structure, cells) in groups {
             let variant = workload == "read-mostly" ? ", \(cells[0]["read_percent"]) % lookups" : ""
@@ -176,8 +184,9 @@ public enum ChartCatalog {
         var figures: [ChartFigure] = []
         let timeAxis = LineChart.Axis(title: "time in the measured window (s)", format: .plain, scale: .linear(includeZero: true))
         let bytesAxis = LineChart.Axis(title: "allocated (bytes, jemalloc stats.allocated)", format: .bytes, scale: .log(floor: 1_000_000))
-        for structure in ["michael-scott-queue", "hash-map"] {
-            let cells = results.measured.filter { $0["workload"] == "reclaim-latency" && $0["structure"] == structure }
+        let latency = ResultSet.reclaimLatency(results.measured)
+        for structure in ResultSet.structures(latency) {
+            let cells = latency.filter { $0["structure"] == structure }
             for threads in Set(cells.compactMap { $0.integer("threads") }).sorted() {
                 let chosen = cells.filter { $0.integer("threads") == threads }
                 let chart = LineChart(
@@ -211,8 +220,9 @@ public enum ChartCatalog {
 
     static func retireFree(_ results: ResultSet) -> [ChartFigure] {
         var figures: [ChartFigure] = []
-        for structure in ["michael-scott-queue", "hash-map"] {
-            let cells = results.measured.filter { $0["workload"] == "reclaim-latency" && $0["structure"] == structure }
+        let latency = ResultSet.reclaimLatency(results.measured)
+        for structure in ResultSet.structures(latency) {
+            let cells = latency.filter { $0["structure"] == structure }
             for threads in Set(cells.compactMap { $0.integer("threads") }).sorted() {
                 let chosen = cells.filter { $0.integer("threads") == threads }
                 let lines = cdf(results, cells: chosen)
@@ -319,20 +329,27 @@ public enum ChartCatalog {
     static func swiftVersusC(_ results: ResultSet) -> [ChartFigure] {
         let rows = results.measured
         var groups: [(title: String, file: String, caption: String, x: String, metric: String, cells: [ResultRow])] = []
-        let map = rows.filter { $0["workload"] == "read-mostly" && $0["structure"] == "hash-map" }
-        for percent in Set(map.compactMap { $0.integer("read_percent") }).sorted() {
-            groups.append(("read-mostly hash map, \(percent) % lookups", "hash-map-\(percent)pct",
-                           "Read-mostly hash map with \(percent) % lookups: operations per second of each Swift scheme ÷ its C library's, paired by repetition.",
-                           "threads", "ops_per_s", map.filter { $0.integer("read_percent") == percent }))
+        let keyed = ResultSet.keyedReadMostly(rows)
+        for structure in ResultSet.structures(keyed) {
+            let map = keyed.filter { $0["structure"] == structure }
+            for percent in Set(map.compactMap { $0.integer("read_percent") }).sorted() {
+                groups.append(("read-mostly \(structure), \(percent) % lookups", "\(structure)-\(percent)pct",
+                               "Read-mostly \(structure) with \(percent) % lookups: operations per second of each Swift scheme ÷ its C library's, paired by repetition.",
+                               "threads", "ops_per_s", map.filter { $0.integer("read_percent") == percent }))
+            }
         }
-        for writer in ["paced", "max-rate"] {
-            let cells = rows.filter { $0["workload"] == "read-mostly" && $0["structure"] == "slot-table" && $0["writer"] == writer }
-            groups.append(("read-mostly slot table, writer \(writer)", "slot-table-\(writer)",
-                           "Read-mostly slot table (writer \(writer)): reader throughput of each Swift scheme ÷ its C library's, paired by repetition.",
-                           "threads", "reads_per_s", cells))
+        let slots = ResultSet.slotReadMostly(rows)
+        for structure in ResultSet.structures(slots) {
+            for writer in ["paced", "max-rate"] {
+                let cells = slots.filter { $0["structure"] == structure && $0["writer"] == writer }
+                groups.append(("read-mostly \(structure), writer \(writer)", "\(structure)-\(writer)",
+                               "Read-mostly \(structure) (writer \(writer)): reader throughput of each Swift scheme ÷ its C library's, paired by repetition.",
+                               "threads", "reads_per_s", cells))
+            }
         }
-        for structure in ["michael-scott-queue", "hash-map"] {
-            let cells = rows.filter { $0["workload"] == "reclaim-latency" && $0["structure"] == structure }
+        let latency = ResultSet.reclaimLatency(rows)
+        for structure in ResultSet.structures(latency) {
+            let cells = latency.filter { $0["structure"] == structure }
             groups.append(("reclaim-latency, \(structure)", "reclaim-latency-\(structure)",
                            "Reclaim-latency (\(structure), every operation retires): operations per second of each Swift scheme ÷ its C library's.",
                            "threads", "ops_per_s", cells))
