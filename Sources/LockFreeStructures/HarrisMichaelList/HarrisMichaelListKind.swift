@@ -8,6 +8,7 @@ public enum HarrisMichaelListKind: StructureKind {
         summary: "sorted lock-free list, marked next links, unlinking by any traverser",
         reference: "T. L. Harris, DISC 2001; M. M. Michael, SPAA 2002", requires: [.markedLinks], inPresets: false)
 
+    @inlinable
     public static func accept<Visitor: StructureVisitor>(_ visitor: Visitor) -> Visitor.Output {
         visitor.visitKeyed(HarrisMichaelList<Visitor.Domain>.self)
     }

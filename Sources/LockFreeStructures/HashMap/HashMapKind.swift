@@ -7,6 +7,7 @@ public enum HashMapKind: StructureKind {
         summary: "fixed array of Harris–Michael buckets, keys spread by Fibonacci hashing",
         reference: "M. M. Michael, SPAA 2002", requires: [.markedLinks])
 
+    @inlinable
     public static func accept<Visitor: StructureVisitor>(_ visitor: Visitor) -> Visitor.Output {
         visitor.visitKeyed(LockFreeHashMap<Visitor.Domain>.self)
     }

@@ -7,6 +7,7 @@ public enum MichaelScottQueueKind: StructureKind {
         summary: "lock-free FIFO with a dummy head; every dequeue retires a node",
         reference: "M. M. Michael and M. L. Scott, PODC 1996")
 
+    @inlinable
     public static func accept<Visitor: StructureVisitor>(_ visitor: Visitor) -> Visitor.Output {
         visitor.visitPool(MichaelScottQueue<Visitor.Domain>.self)
     }

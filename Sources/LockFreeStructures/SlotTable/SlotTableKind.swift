@@ -7,6 +7,7 @@ public enum SlotTableKind: StructureKind {
         summary: "fixed table of links to single-value nodes: reclamation without traversal",
         reference: "the kernel's refscale; McKenney, perfbook §9")
 
+    @inlinable
     public static func accept<Visitor: StructureVisitor>(_ visitor: Visitor) -> Visitor.Output {
         visitor.visitSlots(SlotTable<Visitor.Domain>.self)
     }
