@@ -152,14 +152,24 @@ public enum InstructionProbe {
         return CellLoops.PhaseWord(word: word)
     }
 
+    /// The slot-table and map cells reach their structure as a cell does, through
+    /// `StructureID.accept` (so a dispatch that stops specializing the structure shows in
+    /// their counts, not only a scheme that stops inlining).
     static func slotTableCell<R: Reclaimer>(_ scheme: R.Type, count: Int, readWork: Int = 0) -> UInt64 {
-        let domain = domain(R.self)
+        StructureID.slotTable.accept(CellProbe<R>(domain: domain(R.self), count: count, readWork: readWork))
+    }
+
+    static func mapCell<R: Reclaimer>(_ scheme: R.Type, count: Int) -> UInt64 {
+        StructureID.hashMap.accept(CellProbe<R>(domain: domain(R.self), count: count, readWork: 0))
+    }
+
+    static func slotTableCell<R: Reclaimer, S: SlotStructure<R>>(_ domain: R, _: S.Type, count: Int, readWork: Int) -> UInt64 {
         let phase = measuringPhase()
         defer { phase.word.deallocate() }
         var counts = CellLoops.Counts()
         do {
-            let participant = domain.register(slots: 1)
-            let table = SlotTable(domain: domain, count: CellExecution.slotTableSlots, using: participant)
+            let participant = domain.register(slots: S.slotsNeeded)
+            let table = S.make(domain: domain, count: CellExecution.slotTableSlots, using: participant)
             var latency = CellHarness<R>.latencyHistogram()
             CellLoops.cellSlotTableReaderLoop(
                 table, participant, phase: phase, seed: 1, sleepEvery: 0, sleepMicros: 0, readWork: readWork,
@@ -170,15 +180,14 @@ public enum InstructionProbe {
         return UInt64(truncatingIfNeeded: counts.checksum)
     }
 
-    static func mapCell<R: Reclaimer>(_ scheme: R.Type, count: Int) -> UInt64 {
-        let domain = domain(R.self)
+    static func mapCell<R: Reclaimer, S: KeyedStructure<R>>(_ domain: R, _: S.Type, count: Int) -> UInt64 {
         let phase = measuringPhase()
         defer { phase.word.deallocate() }
         let keyRange = 16_384
-        let map = LockFreeHashMap(domain: domain, bucketCount: keyRange)
+        let map = S.make(domain: domain, keyRange: keyRange, timing: nil)
         var counts = CellLoops.Counts()
         do {
-            let participant = domain.register(slots: LockFreeHashMap<R>.slotsNeeded)
+            let participant = domain.register(slots: S.slotsNeeded)
             var random = SplitMix64(seed: 0xF111)
             var filled = 0
             while filled < keyRange / 2 {
@@ -192,5 +201,23 @@ public enum InstructionProbe {
         }
         domain.drain()
         return UInt64(truncatingIfNeeded: counts.checksum)
+    }
+}
+
+/// The probe's cell bodies on the structure a `StructureID` names (a pool has no probe).
+struct CellProbe<R: Reclaimer>: StructureVisitor {
+    typealias Domain = R
+    let domain: R, count: Int, readWork: Int
+
+    func visitKeyed<S: KeyedStructure<R>>(_ structure: S.Type) -> UInt64 {
+        InstructionProbe.mapCell(domain, S.self, count: count)
+    }
+
+    func visitPool<S: PoolStructure<R>>(_ structure: S.Type) -> UInt64 {
+        preconditionFailure("the instruction probe has no pool cell (\(S.descriptor.id))")
+    }
+
+    func visitSlots<S: SlotStructure<R>>(_ structure: S.Type) -> UInt64 {
+        InstructionProbe.slotTableCell(domain, S.self, count: count, readWork: readWork)
     }
 }
