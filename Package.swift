@@ -107,7 +107,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "reclaim-bench",
-            dependencies: ["ReclaimBenchCLI", "Reclamation", "LockFreeStructures"],
+            dependencies: ["ReclaimBenchCLI", "ReclaimBenchKit"],
             swiftSettings: swiftSettings
         ),
         // Every test suite's time limit (Tests/TestSupport/Watchdog.swift).

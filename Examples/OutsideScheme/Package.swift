@@ -24,6 +24,8 @@ let package = Package(
             dependencies: [
                 "OutsideSchemes",
                 .product(name: "ReclaimBenchCLI", package: "ReclaimBench"),
+                .product(name: "ReclaimBenchKit", package: "ReclaimBench"),
+                .product(name: "Reclamation", package: "ReclaimBench"),
             ],
             swiftSettings: [.enableExperimentalFeature("SuppressedAssociatedTypes")]
         ),

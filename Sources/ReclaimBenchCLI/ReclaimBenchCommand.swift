@@ -13,22 +13,20 @@ func fail(_ error: RunnerError) -> ExitCode {
 
 /// The whole `reclaim-bench` command line, as a library: the package's executable runs it
 /// over the built-in schemes and structures, and a client's executable over its own list —
-/// `ReclaimBenchCommand.main(schemes: BuiltInSchemes.all + [SchemeEntry(MyDomain.self)],
-/// structures: BuiltInStructures.all + [StructureEntry(MyStackKind.self)])` is a full
-/// reclaim-bench with the client's scheme and structure in every command. A run's cells
-/// run in child processes of that same executable, which install the same lists.
+/// `ReclaimBenchCommand.main(schemes: BuiltIn.schemes + [BenchScheme(MyDomain.self)],
+/// structures: BuiltIn.structures + [BenchStructure(MyStackKind.self)])` is a full
+/// reclaim-bench with the client's scheme and structure in every command, their cells
+/// specialized in the client's module. A run's cells run in child processes of that same
+/// executable, which install the same lists.
 public struct ReclaimBenchCommand: ParsableCommand {
     public init() {}
 
-    /// Installs `schemes` and `structures` (a duplicate or clashing id: one line, exit 64),
-    /// then parses the process's arguments and runs the command.
-    public static func main(schemes: [SchemeEntry], structures: [StructureEntry]) {
-        do {
-            try SchemeRegistry.install(schemes)
-            try StructureRegistry.install(structures)
-        } catch {
-            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-            Self.exit(withError: ExitCode(RunnerError.Code.usage.rawValue))
+    /// Installs `schemes`, `structures` and `pairings` (an outside scheme and an outside
+    /// structure specialized together; see `BenchPairing`) — a duplicate or clashing id:
+    /// one line, exit 64 — then parses the process's arguments and runs the command.
+    public static func main(schemes: [BenchScheme], structures: [BenchStructure], pairings: [BenchPairing] = []) {
+        do { try BenchRegistry.install(schemes: schemes, structures: structures, pairings: pairings) } catch {
+            Self.exit(withError: fail(error))
         }
         main()
     }

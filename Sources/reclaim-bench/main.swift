@@ -1,8 +1,7 @@
 // The package's reclaim-bench: the whole command line over the built-in schemes and
 // structures. A client's executable is the same one line with its own lists
 // (Examples/OutsideScheme).
-import LockFreeStructures
 import ReclaimBenchCLI
-import Reclamation
+import ReclaimBenchKit
 
-ReclaimBenchCommand.main(schemes: BuiltInSchemes.all, structures: BuiltInStructures.all)
+ReclaimBenchCommand.main(schemes: BuiltIn.schemes, structures: BuiltIn.structures)

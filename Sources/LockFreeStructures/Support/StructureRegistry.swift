@@ -124,7 +124,7 @@ public protocol StructureVisitor {
 
 /// A structure as a kind, over every scheme: how the registry reaches `Structure<R>` for
 /// whichever scheme `R` a cell runs. One caseless enum per structure.
-public protocol StructureKind {
+public protocol StructureKind: Sendable {
     static var descriptor: StructureDescriptor { get }
     /// Calls the visitor's method for this structure's shape with the structure built on
     /// `Visitor.Domain`.

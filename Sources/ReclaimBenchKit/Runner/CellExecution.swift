@@ -1,4 +1,5 @@
 import CReclaimSupport
+import Histogram
 import LockFreeStructures
 import Reclamation
 import Synchronization
@@ -11,6 +12,11 @@ import Glibc
 public enum CellExecution {
     public static func run(_ spec: CellSpec) -> CellResult {
         if spec.harness == .c { return CHarnessCell.run(spec) }
+        if let (body, note) = BenchRegistry.cellBody(spec) {
+            var result = body(spec)
+            if let note { result.note = note + result.note }
+            return result
+        }
         struct Visit: SchemeVisitor {
             let spec: CellSpec
             func visit<R: Reclaimer>(_ scheme: R.Type) -> CellResult { CellExecution.run(R.self, spec) }
@@ -18,7 +24,37 @@ public enum CellExecution {
         return spec.scheme.accept(Visit(spec: spec))
     }
 
-    static func run<R: Reclaimer>(_ scheme: R.Type, _ spec: CellSpec) -> CellResult {
+    /// The cell with scheme `R`, its structure dispatched by id. `@inlinable`, as is every
+    /// body below: a scheme from outside the package gets them specialized in its own
+    /// module (`BenchScheme`), where through the registry's existential they would run
+    /// generic, at a cost that is the harness's and not the scheme's.
+    @inlinable
+    public static func run<R: Reclaimer>(_ scheme: R.Type, _ spec: CellSpec) -> CellResult {
+        withHarness(R.self, spec) { spec.structure.accept(Workload(harness: $0)) }
+    }
+
+    /// The cell with scheme `R` on structure kind `K`: both specialized.
+    @inlinable
+    public static func run<R: Reclaimer, K: StructureKind>(_ scheme: R.Type, _ structure: K.Type, _ spec: CellSpec) -> CellResult {
+        withHarness(R.self, spec) { K.accept(Workload(harness: $0)) }
+    }
+
+    /// The cell on structure kind `K`, its scheme dispatched by id (a built-in scheme is
+    /// named in `SchemeID.accept`'s switch, so it is specialized too).
+    @inlinable
+    public static func run<K: StructureKind>(_ spec: CellSpec, structure: K.Type) -> CellResult {
+        spec.scheme.accept(OnStructure<K>(spec: spec))
+    }
+
+    @usableFromInline
+    struct OnStructure<K: StructureKind>: SchemeVisitor {
+        @usableFromInline let spec: CellSpec
+        @inlinable init(spec: CellSpec) { self.spec = spec }
+        @inlinable func visit<R: Reclaimer>(_ scheme: R.Type) -> CellResult { CellExecution.run(R.self, K.self, spec) }
+    }
+
+    @inlinable
+    static func withHarness<R: Reclaimer>(_ scheme: R.Type, _ spec: CellSpec, _ body: (CellHarness<R>) -> CellResult) -> CellResult {
         let harness: CellHarness<R>
         do { harness = try CellHarness<R>(spec: spec) } catch {
             var result = CellResult()
@@ -26,15 +62,18 @@ public enum CellExecution {
             result.note = "\(error)"
             return result
         }
-        return spec.structure.accept(Workload(harness: harness))
+        return body(harness)
     }
 
     /// The cell's workload on the structure's shape: one method per shape (a shape left out
     /// does not compile), one case per workload (no default).
+    @usableFromInline
     struct Workload<R: Reclaimer>: StructureVisitor {
-        typealias Domain = R
-        let harness: CellHarness<R>
+        @usableFromInline typealias Domain = R
+        @usableFromInline let harness: CellHarness<R>
+        @inlinable init(harness: CellHarness<R>) { self.harness = harness }
 
+        @inlinable
         func visitKeyed<S: KeyedStructure<R>>(_ structure: S.Type) -> CellResult {
             switch harness.spec.workload {
             case .readMostly: CellExecution.readMostlyKeyed(harness, S.self)
@@ -43,6 +82,7 @@ public enum CellExecution {
             }
         }
 
+        @inlinable
         func visitPool<S: PoolStructure<R>>(_ structure: S.Type) -> CellResult {
             switch harness.spec.workload {
             case .reclaimLatency: CellExecution.latencyPool(harness, S.self)
@@ -50,6 +90,7 @@ public enum CellExecution {
             }
         }
 
+        @inlinable
         func visitSlots<S: SlotStructure<R>>(_ structure: S.Type) -> CellResult {
             switch harness.spec.workload {
             case .readMostly, .overcommit: CellExecution.slotCell(harness, S.self)
@@ -58,6 +99,7 @@ public enum CellExecution {
         }
     }
 
+    @usableFromInline
     static func unsupported(_ spec: CellSpec, _ reason: String) -> CellResult {
         var result = CellResult()
         result.status = .failed
@@ -70,10 +112,12 @@ public enum CellExecution {
     public static var operationsPerBatch: Int { CellLoops.batch }
 
     /// A worker's seed: the cell's, spread per thread.
+    @inlinable
     static func workerSeed(_ spec: CellSpec, _ index: Int) -> UInt64 { spec.seed &+ UInt64(index) &* 7919 }
 
     // MARK: read-mostly hash map
 
+    @inlinable
     static func readMostlyKeyed<R: Reclaimer, S: KeyedStructure<R>>(_ harness: CellHarness<R>, _: S.Type) -> CellResult {
         let spec = harness.spec, domain = harness.domain
         let map = S.make(domain: domain, keyRange: spec.keyRange, timing: nil)
@@ -96,6 +140,7 @@ public enum CellExecution {
         return result
     }
 
+    @inlinable
     static func prefill<R: Reclaimer, S: KeyedStructure<R>>(_ map: S, _ domain: R, spec: CellSpec) {
         let participant = domain.register(slots: S.slotsNeeded)
         var random = SplitMix64(seed: spec.seed ^ 0xF111)
@@ -105,6 +150,7 @@ public enum CellExecution {
         }
     }
 
+    @inlinable
     static func teardown<R: Reclaimer, S: KeyedStructure<R>>(_ map: S, _ domain: R) {
         do {
             let participant = domain.register(slots: S.slotsNeeded)
@@ -115,6 +161,7 @@ public enum CellExecution {
 
     // MARK: slot table (read-mostly with a writer; overcommit)
 
+    @inlinable
     static func slotCell<R: Reclaimer, S: SlotStructure<R>>(_ harness: CellHarness<R>, _: S.Type) -> CellResult {
         let spec = harness.spec, domain = harness.domain
         let table: S = {
@@ -174,6 +221,7 @@ public enum CellExecution {
     }
 
     /// Slots of the slot-table cells (refscale's and the C harness's 1024).
+    @inlinable
     static var slotTableSlots: Int { 1024 }
 
     /// The slot table's writer: replaces a random slot's node and retires the old one. Paced:
@@ -182,6 +230,7 @@ public enum CellExecution {
     /// when behind — a sleep here costs ~20 µs of CPU even when its deadline has passed. Max
     /// rate: back to back. Returns the window's updates and the CPU time the writer used
     /// from the window's start until it saw the stop.
+    @inlinable
     static func slotTableWriter<R: Reclaimer, S: SlotStructure<R>>(
         _ harness: CellHarness<R>, _ table: S, _ participant: borrowing R.Participant
     ) -> (updates: Int, cpuNanoseconds: UInt64) {
@@ -217,6 +266,7 @@ public enum CellExecution {
     // MARK: reclaim latency
 
     /// Recorded retire→free latencies into the result.
+    @usableFromInline
     static func record(_ recorder: RetireRecorder, into result: inout CellResult) {
         let (samples, overflow) = recorder.collected()
         let summary = LatencySummary(samples: samples, ladder: ResultsSchema.latencyQuantiles)
@@ -231,8 +281,10 @@ public enum CellExecution {
         if overflow > 0 { result.note += "\(overflow) retire→free samples beyond the \(recorder.capacity) kept; " }
     }
 
-    static let latencySampleCapacity = 1 << 23
+    @inlinable
+    static var latencySampleCapacity: Int { 1 << 23 }
 
+    @inlinable
     static func latencyPool<R: Reclaimer, S: PoolStructure<R>>(_ harness: CellHarness<R>, _: S.Type) -> CellResult {
         let spec = harness.spec, domain = harness.domain
         let layout = S.timedNodeLayout
@@ -274,6 +326,7 @@ public enum CellExecution {
         return result
     }
 
+    @inlinable
     static func latencyKeyed<R: Reclaimer, S: KeyedStructure<R>>(_ harness: CellHarness<R>, _: S.Type) -> CellResult {
         let spec = harness.spec, domain = harness.domain
         let layout = S.timedNodeLayout

@@ -10,32 +10,35 @@ import Glibc
 /// What every cell shares: the domain, the phases (warm-up, measured window, stop), the
 /// barrier start, the sampler, the kernel's counters at the window's edges, the drain, and
 /// the per-operation latency histogram merged from the threads.
+@usableFromInline
 final class CellHarness<R: Reclaimer>: @unchecked Sendable {
     // SAFETY: shared mutable state is atomics and `tallies` under its lock.
-    typealias Phase = CellHarnessPhase
+    @usableFromInline typealias Phase = CellHarnessPhase
 
-    let spec: CellSpec
-    let domain: R
+    @usableFromInline let spec: CellSpec
+    @usableFromInline let domain: R
     /// SAFETY: allocated here, freed in deinit, after every worker joined.
-    let phaseWord = CellLoops.PhaseWord(word: {
+    @usableFromInline let phaseWord = CellLoops.PhaseWord(word: {
         let word = UnsafeMutablePointer<Atomic<Int>>.allocate(capacity: 1)
         word.initialize(to: Atomic(CellHarnessPhase.waiting.rawValue))
         return word
     }())
-    let ready = Atomic<Int>(0)
+    @usableFromInline let ready = Atomic<Int>(0)
     let cappedByMemory = Atomic<Bool>(false)
     private let tallies = Locked<Tally>(Tally())
 
     /// Operation counts and sampled latencies of one thread, measured window only.
+    @usableFromInline
     struct Tally {
-        var operations = 0, reads = 0, updates = 0
-        var sleeps = 0, sleptNanoseconds: UInt64 = 0
-        var writerCPUNanoseconds: UInt64 = 0
-        var latency = CellHarness.latencyHistogram()
+        @usableFromInline var operations = 0, reads = 0, updates = 0
+        @usableFromInline var sleeps = 0, sleptNanoseconds: UInt64 = 0
+        @usableFromInline var writerCPUNanoseconds: UInt64 = 0
+        @usableFromInline var latency = CellHarness.latencyHistogram()
 
-        init() {}
+        @usableFromInline init() {}
 
         /// A worker's loop counts and latency samples.
+        @usableFromInline
         init(_ counts: CellLoops.Counts, latency: Histogram<UInt64>) {
             reads = counts.reads
             updates = counts.updates
@@ -56,6 +59,7 @@ final class CellHarness<R: Reclaimer>: @unchecked Sendable {
         }
     }
 
+    @usableFromInline
     init(spec: CellSpec) throws {
         self.spec = spec
         domain = try R(configuration: spec.configuration)
@@ -66,12 +70,14 @@ final class CellHarness<R: Reclaimer>: @unchecked Sendable {
         phaseWord.word.deallocate()
     }
 
+    @usableFromInline
     static func latencyHistogram() -> Histogram<UInt64> {
         Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
     }
 
     /// The phase workers check every batch (relaxed: a flag; a batch's worth of skew at
     /// the window's edges is noise).
+    @inlinable
     var currentPhase: Phase { phaseWord.current }
 
     private func setPhase(_ phase: Phase) {
@@ -81,16 +87,19 @@ final class CellHarness<R: Reclaimer>: @unchecked Sendable {
     }
 
     /// A worker's start: announces it is registered, then waits for the warm-up.
+    @usableFromInline
     func arrive() {
         ready.add(1, ordering: .releasing)
         while currentPhase == .waiting { sched_yield() }
     }
 
+    @usableFromInline
     func add(_ tally: Tally) { tallies.withLock { $0.add(tally) } }
 
     /// Starts `workers` threads (each bumps `ready` once registered, then waits for the
     /// warm-up), runs warm-up then the window, stops, joins; `window` hears when the window
     /// opens (end nil) and closes.
+    @usableFromInline
     func run(workers: [@Sendable () -> Void], sampler samplerEnabled: Bool,
              window: ((_ start: UInt64, _ end: UInt64?) -> Void)? = nil) -> (CellResult, Tally) {
         let threads = workers.map { JoinableThread($0) }
@@ -155,6 +164,7 @@ final class CellHarness<R: Reclaimer>: @unchecked Sendable {
     }
 
     /// Backlog after the workers left, then the time `drain()` takes.
+    @usableFromInline
     func measureDrain(_ result: inout CellResult) {
         let statistics = domain.statistics
         result.backlogEnd = statistics.pending
@@ -192,17 +202,20 @@ final class CellHarness<R: Reclaimer>: @unchecked Sendable {
         }
     }
 
+    @usableFromInline
     static func sleep(seconds: Double) { CellTiming.sleep(seconds: seconds) }
 }
 
 /// A per-thread countdown to the next operation whose latency is measured: geometric
 /// intervals (mean `mean`), so that sampling never aliases with periodic work ("scan every
 /// 128 retires"); the clock is read only for those operations.
+@usableFromInline
 struct LatencySampler {
-    var random: SplitMix64
-    var countdown: Int
-    let mean: Double
+    @usableFromInline var random: SplitMix64
+    @usableFromInline var countdown: Int
+    @usableFromInline let mean: Double
 
+    @inlinable
     init(seed: UInt64, mean: Int = 1000) {
         random = SplitMix64(seed: seed ^ 0x1A7E_CC7)
         self.mean = Double(mean)
@@ -210,6 +223,7 @@ struct LatencySampler {
         countdown = next()
     }
 
+    @inlinable
     mutating func next() -> Int {
         // Inverse transform: ⌈ln U / ln(1 − 1/mean)⌉.
         let uniform = Double(random.next() >> 11 | 1) / Double(1 << 53)
@@ -217,7 +231,7 @@ struct LatencySampler {
     }
 
     /// True when this operation is to be timed.
-    @inline(__always)
+    @inlinable @inline(__always)
     mutating func due() -> Bool {
         countdown &-= 1
         if countdown > 0 { return false }

@@ -16,33 +16,39 @@ import Glibc
 /// quiescent state every workload announces, and a running checksum. Phase, counts and the
 /// writer's clock are per batch of `batch` operations; a timed operation (one in ~1000) is
 /// an outlined slow path. No closure, no class-field load the loop could hoist, no ARC.
+@usableFromInline
 enum CellLoops {
     /// Operations between two looks at the phase.
-    static var batch: Int { 64 }
+    @inlinable static var batch: Int { 64 }
 
     /// The phase word a cell's threads read once per batch.
+    @usableFromInline
     struct PhaseWord: @unchecked Sendable {
         // SAFETY: the word is allocated by the cell's harness (or the probe), outlives every
         // loop that reads it, and is only touched atomically.
-        let word: UnsafeMutablePointer<Atomic<Int>>
+        @usableFromInline let word: UnsafeMutablePointer<Atomic<Int>>
+
+        @inlinable init(word: UnsafeMutablePointer<Atomic<Int>>) { self.word = word }
 
         /// Relaxed: a flag; a batch's worth of skew at the window's edges is noise.
-        @inline(__always)
+        @inlinable @inline(__always)
         var current: CellHarnessPhase { CellHarnessPhase(rawValue: word.pointee.load(ordering: .relaxed)) ?? .stopped }
     }
 
     /// What one thread's loop measured (measured window only) besides its latency samples.
+    @usableFromInline
     struct Counts {
-        var reads = 0, updates = 0
-        var sleeps = 0, sleptNanoseconds: UInt64 = 0
-        var checksum = 0
+        @usableFromInline var reads = 0, updates = 0
+        @usableFromInline var sleeps = 0, sleptNanoseconds: UInt64 = 0
+        @usableFromInline var checksum = 0
+        @inlinable init() {}
     }
 
     /// Slot-table readers (read-mostly, overcommit): protect and read one random slot's
     /// node per operation. With `sleepEvery` > 0, every `sleepEvery`-th read sleeps
     /// `sleepMicros` inside its guard (the overcommit workload's preempted reader) — a
     /// countdown, never a division; with 0 the loop has no countdown at all.
-    @inline(never)
+    @inlinable @inline(never)
     static func cellSlotTableReaderLoop<R: Reclaimer, S: SlotStructure<R>>(
         _ table: S, _ participant: borrowing R.Participant, phase: PhaseWord, seed: UInt64,
         sleepEvery: Int, sleepMicros: Int, readWork: Int = 0, batches: Int, latency: inout Histogram<UInt64>,
@@ -108,11 +114,12 @@ enum CellLoops {
     /// `rounds` of the cells' read work on a read's value (rl_read_work, shared with the C
     /// harness; inlined). The lean loop, at 0 rounds, does not call it.
     @inline(__always)
+    @inlinable
     static func worked(_ value: Int, _ rounds: UInt32) -> Int {
         Int(truncatingIfNeeded: rl_read_work(UInt64(truncatingIfNeeded: value), rounds))
     }
 
-    @inline(never)
+    @inlinable @inline(never)
     static func timedRead<R: Reclaimer, S: SlotStructure<R>>(
         _ table: S, _ index: Int, _ participant: borrowing R.Participant, measuring: Bool,
         latency: inout Histogram<UInt64>
@@ -123,7 +130,7 @@ enum CellLoops {
         return value
     }
 
-    @inline(never)
+    @inlinable @inline(never)
     static func sleepingRead<R: Reclaimer, S: SlotStructure<R>>(
         _ table: S, _ index: Int, _ participant: borrowing R.Participant, micros: Int, measuring: Bool,
         counts: inout Counts
@@ -144,7 +151,7 @@ enum CellLoops {
     /// Hash-map workers (read-mostly): one draw per operation gives the key (high half)
     /// and the dice (low half); `readPercent` of operations are lookups, the rest split
     /// insert / remove evenly.
-    @inline(never)
+    @inlinable @inline(never)
     static func cellMapWorkerLoop<R: Reclaimer, S: KeyedStructure<R>>(
         _ map: S, _ participant: borrowing R.Participant, phase: PhaseWord, seed: UInt64,
         keyRange: Int, readPercent: Int, batches: Int, latency: inout Histogram<UInt64>, counts: inout Counts
@@ -188,7 +195,7 @@ enum CellLoops {
         counts.checksum &+= hits
     }
 
-    @inline(never)
+    @inlinable @inline(never)
     static func timedMapOperation<R: Reclaimer, S: KeyedStructure<R>>(
         _ map: S, _ key: Int, _ dice: UInt64, _ lookupBelow: UInt64, _ participant: borrowing R.Participant,
         measuring: Bool, latency: inout Histogram<UInt64>
@@ -208,6 +215,7 @@ enum CellLoops {
     /// Updaters of the reclaim-latency cells: every operation retires. `operation` gets
     /// the operation's draw; it runs once per operation, so these loops are not lean in the
     /// way the readers' are (the retire dominates) and are not instruction-checked.
+    @inlinable
     static func cellUpdaterLoop<R: Reclaimer>(
         _ scheme: R.Type, _ participant: borrowing R.Participant, phase: PhaseWord, seed: UInt64,
         latency: inout Histogram<UInt64>, counts: inout Counts, operation: (UInt64) -> Void
@@ -237,11 +245,14 @@ enum CellLoops {
 }
 
 /// The phases of a cell, in order.
+@usableFromInline
 enum CellHarnessPhase: Int { case waiting = 0, warmup, measuring, stopped }
 
 /// Sleeping for the cells: relative sleeps (the overcommit reader, the window) and the
 /// paced writer's absolute deadlines.
+@usableFromInline
 enum CellTiming {
+    @usableFromInline
     static func sleep(seconds: Double) {
         guard seconds > 0 else { return }
         var pause = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
@@ -251,12 +262,14 @@ enum CellTiming {
 
     /// Sleeps until CLOCK_MONOTONIC reads `deadline` (ns); returns at once if it has passed.
     /// An absolute deadline does not drift with the time the caller spends between sleeps.
+    @usableFromInline
     static func sleep(untilNanoseconds deadline: UInt64) {
         var until = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
         while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, nil) == EINTR {}
     }
 
     /// CPU time this thread has used, in nanoseconds (CLOCK_THREAD_CPUTIME_ID).
+    @usableFromInline
     static func threadCPUNanoseconds() -> UInt64 {
         var now = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)

@@ -9,6 +9,7 @@ import Glibc
 /// The deleter of timed nodes: reads the retire time a structure stamped into the node,
 /// records now − then, frees the node. Only nodes retired inside the measured window are
 /// recorded (their frees may come later, in the drain: that is part of their latency).
+@usableFromInline
 final class RetireRecorder: @unchecked Sendable {
     // SAFETY: samples go to distinct indices claimed atomically and are read after every
     // free has run (after drain()).
@@ -24,7 +25,7 @@ final class RetireRecorder: @unchecked Sendable {
     private let mappedBytes: Int
     /// Each kept sample is latency + 1; 0 is a slot never written (a chunk's unused tail).
     private let samples: UnsafeMutablePointer<UInt64>
-    let capacity: Int
+    @usableFromInline let capacity: Int
     private let stripes: Int
     private let windowStart = Atomic<UInt64>(UInt64.max)
     private let windowEnd = Atomic<UInt64>(UInt64.max)
@@ -43,6 +44,7 @@ final class RetireRecorder: @unchecked Sendable {
     private static let chunk = 1024
 
     /// Frees each node with `domain.deallocate(_, layout)` after recording it.
+    @usableFromInline
     init<R: Reclaimer>(capacity: Int, stampOffset: Int, domain: R, layout: NodeLayout) {
         self.stampOffset = stampOffset
         let freer = DomainNodeFreer(domain: domain, layout: layout)
@@ -100,13 +102,16 @@ final class RetireRecorder: @unchecked Sendable {
 
     /// The timing a structure retires with; its stamp lands `stampInData` bytes into the
     /// node's data (the structure decides; this recorder's `stampOffset` must match).
+    @usableFromInline
     func timing(stampInData: Int) -> RetireTiming {
         RetireTiming(deleter: NodeDeleter({ node, context in
             Unmanaged<RetireRecorder>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.freed(node) }
         }, context: Unmanaged.passUnretained(self).toOpaque()), stampOffset: stampInData)
     }
 
+    @usableFromInline
     func openWindow(at nanoseconds: UInt64) { windowStart.store(nanoseconds, ordering: .relaxed) }
+    @usableFromInline
     func closeWindow(at nanoseconds: UInt64) { windowEnd.store(nanoseconds, ordering: .relaxed) }
 
     private func freed(_ node: UnsafeMutableRawPointer) {
@@ -126,6 +131,7 @@ final class RetireRecorder: @unchecked Sendable {
     }
 
     /// The recorded latencies (after every free ran) and how many did not fit.
+    @usableFromInline
     func collected() -> (samples: [UInt64], overflow: Int) {
         // ORDERING: relaxed; every free ran before this (the caller drained the domain).
         let used = min(counter(stripes).pointee.load(ordering: .relaxed), capacity)

@@ -35,10 +35,16 @@ public enum ReadCost {
                        nanoseconds: ReadCost.measure(R.self, operations: operations, repetitions: repetitions, pattern: pattern))
             }
         }
-        return schemes.map { $0.accept(Visit(operations: operations, repetitions: repetitions, pattern: pattern)) }
+        return schemes.map { scheme in
+            if let body = BenchRegistry.readCost(scheme) {  // a scheme from outside, specialized in its module
+                return Result(scheme: scheme.rawValue, nanoseconds: body(operations, repetitions, pattern))
+            }
+            return scheme.accept(Visit(operations: operations, repetitions: repetitions, pattern: pattern))
+        }
     }
 
-    static func measure<R: Reclaimer>(_ scheme: R.Type, operations: Int, repetitions: Int, pattern: Pattern) -> [Double] {
+    @inlinable
+    public static func measure<R: Reclaimer>(_ scheme: R.Type, operations: Int, repetitions: Int, pattern: Pattern) -> [Double] {
         let domain: R
         do { domain = try R(configuration: ReclaimerConfiguration()) } catch {
             fatalError("cannot build a \(R.descriptor.id) domain: \(error)")
@@ -85,7 +91,7 @@ public enum ReadCost {
         return results.sorted()
     }
 
-    @inline(never)
+    @inlinable @inline(never)
     static func readLoop<R: Reclaimer>(
         _ scheme: R.Type, _ participant: borrowing R.Participant, _ links: UnsafeMutablePointer<R.Link>, _ count: Int
     ) -> UInt64 {
@@ -104,7 +110,7 @@ public enum ReadCost {
 
     /// As `readLoop`, each operation on a random slot (one SplitMix64 draw, Lemire's
     /// multiply-shift onto 0..<1024: the cells' and the C harness's index).
-    @inline(never)
+    @inlinable @inline(never)
     static func randomReadLoop<R: Reclaimer>(
         _ scheme: R.Type, _ participant: borrowing R.Participant, _ links: UnsafeMutablePointer<R.Link>, _ count: Int
     ) -> UInt64 {

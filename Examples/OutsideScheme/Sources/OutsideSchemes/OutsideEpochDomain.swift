@@ -13,6 +13,12 @@
 // AtomicNodeLink, NodeAllocator (the same jemalloc path as the built-in schemes) and
 // ThreadGuardMembership (so that a blocking call inside any domain's guard traps, in this
 // domain and in the package's).
+//
+// The read path (withGuard, pin, load, protect, store, compare-exchange) is `@inlinable`,
+// its fields `@usableFromInline`: the cells that time this scheme are compiled in the
+// executable's module, and a call into this module's unspecialized generic code on every
+// guard would be the harness's cost, not the scheme's (measured: read-cost 37 ns/op
+// without, against ebr's 5.4).
 
 import Foundation
 import Reclamation
@@ -56,7 +62,7 @@ public final class OutsideEpochDomain<Variant: OutsideEpochVariant>: Reclaimer, 
 
     public let configuration: ReclaimerConfiguration
     let allocator: NodeAllocator
-    let epoch = Atomic<UInt64>(0)
+    @usableFromInline let epoch = Atomic<UInt64>(0)
     /// Every record ever registered, newest first (records are reused, never unlinked).
     let records = Atomic<UInt>(0)
     /// Batches waiting for their grace period: a Treiber stack of retained batches.
@@ -123,7 +129,7 @@ public final class OutsideEpochDomain<Variant: OutsideEpochVariant>: Reclaimer, 
     }
 
     /// Announces the current epoch for `record`'s outermost guard.
-    @inline(__always)
+    @inlinable @inline(__always)
     func pin(_ record: OutsideEpochRecord) {
         let current = epoch.load(ordering: .relaxed)
         record.announce.store(current << 1 | 1, ordering: .sequentiallyConsistent)
@@ -261,7 +267,7 @@ final class GarbageList: @unchecked Sendable {
 public final class OutsideEpochRecord: @unchecked Sendable {
     // SAFETY: `announce` and `inUse` are atomics; `limbo`, `owner` and `next` are written by
     // the owner (next: before the record is published) and read by others only for `next`.
-    let announce = Atomic<UInt64>(0)
+    @usableFromInline let announce = Atomic<UInt64>(0)
     let inUse = Atomic<Bool>(true)
     var next: UInt = 0
     var limbo: [RetiredEntry] = []
@@ -270,9 +276,9 @@ public final class OutsideEpochRecord: @unchecked Sendable {
 
 public struct OutsideEpochParticipant<Variant: OutsideEpochVariant>: ReclaimerParticipant, ~Copyable {
     public typealias Domain = OutsideEpochDomain<Variant>
-    let domain: Domain
-    let record: OutsideEpochRecord
-    let membership: ThreadGuardMembership
+    @usableFromInline let domain: Domain
+    @usableFromInline let record: OutsideEpochRecord
+    @usableFromInline let membership: ThreadGuardMembership
 
     init(domain: Domain, record: OutsideEpochRecord) {
         self.domain = domain
@@ -280,6 +286,7 @@ public struct OutsideEpochParticipant<Variant: OutsideEpochVariant>: ReclaimerPa
         membership = ThreadGuardMembership(domain: domain, schemeID: Variant.id)
     }
 
+    @inlinable
     public func withGuard<Result, Failure: Error>(
         _ body: (borrowing OutsideEpochGuard<Variant>) throws(Failure) -> Result
     ) throws(Failure) -> Result {
@@ -294,7 +301,7 @@ public struct OutsideEpochParticipant<Variant: OutsideEpochVariant>: ReclaimerPa
     }
 
     public func flush() { domain.flush(record) }
-    public func quiescentState() {}
+    @inlinable public func quiescentState() {}
 
     deinit {
         membership.depart()
@@ -304,24 +311,36 @@ public struct OutsideEpochParticipant<Variant: OutsideEpochVariant>: ReclaimerPa
 
 public struct OutsideEpochGuard<Variant: OutsideEpochVariant>: ReclaimerGuard, ~Copyable {
     public typealias Domain = OutsideEpochDomain<Variant>
-    let domain: Domain
-    let record: OutsideEpochRecord
+    // Unowned: a guard lives inside its participant's withGuard, which holds both strongly;
+    // strong references here cost a retain and a release of each on every guard (measured:
+    // read-cost 31 ns/op with them).
+    @usableFromInline unowned(unsafe) let domain: Domain
+    @usableFromInline unowned(unsafe) let record: OutsideEpochRecord
 
+    @inlinable init(domain: Domain, record: OutsideEpochRecord) {
+        self.domain = domain
+        self.record = record
+    }
+
+    @inlinable
     public func load(_ link: UnsafeMutablePointer<AtomicNodeLink>, _ ordering: LinkLoadOrdering) -> TaggedNode {
         link.pointee.load(ordering)
     }
 
     /// Inside a guard every reachable node stays allocated: a protect is an acquiring load.
+    @inlinable
     public func protect(_ link: UnsafeMutablePointer<AtomicNodeLink>, slot: Int) -> TaggedNode {
         link.pointee.load(.acquiring)
     }
 
-    public func resetProtection(slot: Int) {}
+    @inlinable public func resetProtection(slot: Int) {}
 
+    @inlinable
     public func store(_ link: UnsafeMutablePointer<AtomicNodeLink>, _ desired: TaggedNode, _ ordering: LinkStoreOrdering) {
         link.pointee.store(desired, ordering)
     }
 
+    @inlinable
     public func compareExchange(
         _ link: UnsafeMutablePointer<AtomicNodeLink>, expected: TaggedNode, desired: TaggedNode, _ ordering: LinkUpdateOrdering
     ) -> (exchanged: Bool, original: TaggedNode) {
