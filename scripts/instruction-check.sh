@@ -6,14 +6,13 @@
 #
 #   bash scripts/instruction-check.sh              compare with the baseline (exit 1 on a miss)
 #   bash scripts/instruction-check.sh --update     measure and rewrite the baseline
-#   bash scripts/instruction-check.sh --self-test  show the check fails: build a copy of HEAD
-#                                                  with `@inlinable` removed from rcu's
-#                                                  withGuard and expect its read path flagged
-#   bash scripts/instruction-check.sh --self-test-dispatch
-#                                                  the same with the hash map's case removed
-#                                                  from StructureID.accept's switch (so cells
-#                                                  reach it through the registry's
-#                                                  existential): hp's map-cell must be flagged
+#   bash scripts/instruction-check.sh --self-test  show the check fails: build one copy of HEAD
+#                                                  with two specializations lost — `@inlinable`
+#                                                  removed from rcu's withGuard, and the hash
+#                                                  map's case removed from StructureID.accept
+#                                                  (cells then reach it through the registry's
+#                                                  existential) — and expect both flagged: rcu's
+#                                                  read and hp's map cell
 #
 # Each count is `reclaim-bench probe SCHEME OP --count N` under
 # `valgrind --tool=callgrind --toggle-collect=*<loop>*`: only the probe's @inline(never)
@@ -27,7 +26,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-check}
-case $mode in check|--update|--self-test|--self-test-dispatch) ;; *) echo "instruction-check.sh: unknown argument '$mode' (allowed: --update, --self-test, --self-test-dispatch)" >&2; exit 64 ;; esac
+case $mode in check|--update|--self-test) ;; *) echo "instruction-check.sh: unknown argument '$mode' (allowed: --update, --self-test)" >&2; exit 64 ;; esac
 command -v valgrind >/dev/null || { echo "instruction-check.sh: valgrind is not installed (apt-get install valgrind)" >&2; exit 69; }
 baseline=results/benchmarks/instructions.csv
 count=${INSTRUCTION_CHECK_COUNT:-200000}
@@ -36,39 +35,43 @@ operations=${INSTRUCTION_CHECK_OPERATIONS:-"read lookup slot-table-cell map-cell
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-if [ "$mode" = "--self-test" ] || [ "$mode" = "--self-test-dispatch" ]; then
-    # A copy of HEAD with one specialization lost; the check must flag it.
-    # --self-test: @inlinable removed from rcu's withGuard (which calls the C compiler
-    # barrier, so the default cross-module optimization does not rescue it): rcu's read
-    # path. (Removing @inlinable from hp's protect changes nothing: it calls no C, and the
-    # default cross-module optimization inlines it.)
-    # --self-test-dispatch: the hash map's case removed from StructureID.accept, so the
-    # probe, like a cell, reaches the map through the registry's existential: hp's map cell.
+if [ "$mode" = "--self-test" ]; then
+    # One copy of HEAD with two specializations lost; the check must flag both.
+    # - @inlinable removed from rcu's withGuard (which calls the C compiler barrier, so the
+    #   default cross-module optimization does not rescue it): rcu's read path. (Removing
+    #   @inlinable from hp's protect changes nothing: it calls no C, and the default
+    #   cross-module optimization inlines it.)
+    # - the hash map's case removed from StructureID.accept: the probe, like a cell, then
+    #   reaches the map through the registry's existential (hp's map cell: 175 → 869).
     git archive HEAD | tar -x -C "$work"
-    if [ "$mode" = "--self-test" ]; then
-        file="$work/Sources/Reclamation/GracePeriods/ReadCopyUpdateDomain.swift"
-        marker="    @inlinable\n    public func withGuard<" replacement="    public func withGuard<"
-        target_scheme=rcu target_operation=read what="@inlinable on rcu's withGuard"
-    else
-        file="$work/Sources/LockFreeStructures/Support/StructureRegistry.swift"
-        marker="        case HashMapKind.descriptor.id: HashMapKind.accept(visitor)\n" replacement=""
-        target_scheme=hp target_operation=map-cell what="the hash map's case in StructureID.accept"
-    fi
-    python3 - "$file" "$marker" "$replacement" <<'PY'
+    python3 - "$work" <<'PY'
 import sys
-path, marker, replacement = sys.argv[1], sys.argv[2].replace("\\n", "\n"), sys.argv[3]
-text = open(path).read()
-assert marker in text, f"the self-test's marker is not in {path}: {marker!r}"
-open(path, "w").write(text.replace(marker, replacement, 1))
+root = sys.argv[1]
+edits = [
+    ("Sources/Reclamation/GracePeriods/ReadCopyUpdateDomain.swift",
+     "    @inlinable\n    public func withGuard<", "    public func withGuard<"),
+    ("Sources/LockFreeStructures/Support/StructureRegistry.swift",
+     "        case HashMapKind.descriptor.id: HashMapKind.accept(visitor)\n", ""),
+]
+for path, marker, replacement in edits:
+    text = open(f"{root}/{path}").read()
+    assert marker in text, f"the self-test's marker is not in {path}: {marker!r}"
+    open(f"{root}/{path}", "w").write(text.replace(marker, replacement, 1))
 PY
     mkdir -p "$work/results/benchmarks"
     cp "$baseline" "$work/results/benchmarks/"
-    echo "self-test: built a copy of HEAD without $what; $target_scheme's $target_operation must fail the check"
-    if (cd "$work" && INSTRUCTION_CHECK_SCHEMES="$target_scheme" INSTRUCTION_CHECK_OPERATIONS="$target_operation" bash scripts/instruction-check.sh); then
-        echo "self-test FAILED: the check passed a build without $what" >&2
+    echo "self-test: built a copy of HEAD without @inlinable on rcu's withGuard and without the hash map's case in StructureID.accept"
+    (cd "$work" && INSTRUCTION_CHECK_SCHEMES="rcu hp" INSTRUCTION_CHECK_OPERATIONS="read map-cell" bash scripts/instruction-check.sh) \
+        > "$work/self-test.out" 2>&1 || true
+    cat "$work/self-test.out"
+    missed=""
+    grep -Eq '^rcu +read .*FAIL' "$work/self-test.out" || missed="$missed rcu/read"
+    grep -Eq '^hp +map-cell .*FAIL' "$work/self-test.out" || missed="$missed hp/map-cell"
+    if [ -n "$missed" ]; then
+        echo "self-test FAILED: the check passed a build that lost a specialization:$missed" >&2
         exit 1
     fi
-    echo "self-test passed: the check caught the build without $what"
+    echo "self-test passed: the check caught both lost specializations"
     exit 0
 fi
 

@@ -27,12 +27,14 @@ public final class TreiberStack<R: Reclaimer>: PoolStructure, @unchecked Sendabl
     // SAFETY (@unchecked Sendable): the top is the scheme's atomic link, touched only
     // through guards; everything else is immutable after init.
     public typealias Domain = R
-    let domain: R
-    let top: UnsafeMutablePointer<R.Link>
+    // The operations are `@inlinable` and these fields `@usableFromInline`, for the reason
+    // OutsideEpochDomain gives: the cells are compiled in the executable's module.
+    @usableFromInline let domain: R
+    @usableFromInline let top: UnsafeMutablePointer<R.Link>
     public let nodeLayout: NodeLayout
-    let timing: RetireTiming?
+    @usableFromInline let timing: RetireTiming?
     /// Plants a structural fault for the tests: pop returns the next node's value.
-    let popsWrongValue: Bool
+    @usableFromInline let popsWrongValue: Bool
 
     public static var descriptor: StructureDescriptor { TreiberStackKind.descriptor }
     /// The top, and the top's next.
@@ -59,6 +61,7 @@ public final class TreiberStack<R: Reclaimer>: PoolStructure, @unchecked Sendabl
         TreiberStack(domain: domain, timing: timing)
     }
 
+    @inlinable
     public func put(_ value: Int, using participant: borrowing R.Participant) {
         let node = domain.allocate(nodeLayout)
         nodeLayout.data(node, R.self).storeBytes(of: value, as: Int.self)
@@ -74,6 +77,7 @@ public final class TreiberStack<R: Reclaimer>: PoolStructure, @unchecked Sendabl
         }
     }
 
+    @inlinable
     public func take(using participant: borrowing R.Participant) -> Int? {
         participant.withGuard { guardian in
             while true {
