@@ -24,6 +24,22 @@ struct MeasurementToolTests {
         #expect(results[1].reads > 0)
     }
 
+    @Test("map-throughput is the read-mostly hash-map cell: one per scheme and thread count, the rest named as not run")
+    func mapThroughputRunsTheCell() throws {
+        let (results, skipped) = try MapThroughput.run(schemes: [.ebr, .arc], threads: [1, 2], readPercent: 90,
+                                                       keyRange: 1024, durationSeconds: 0.1)
+        #expect(results.map { "\($0.scheme)/\($0.threads)" }.sorted() == ["ebr/1", "ebr/2"])
+        for result in results {
+            #expect(result.cell.status == .ok, "\(result.cell.note)")
+            #expect(result.cell.updates > 0 && result.cell.reads > 0 && result.cell.drainMilliseconds >= 0)
+            #expect(result.cell.backlogEnd < 1_000_000)
+        }
+        #expect(skipped.count == 1 && skipped[0].hasPrefix("arc × hash-map"), "\(skipped)")
+        #expect(throws: RunnerError.self) {
+            try MapThroughput.run(schemes: [.ebr], threads: [1], readPercent: 101, keyRange: 1024, durationSeconds: 0.1)
+        }
+    }
+
     @Test("percentiles are nearest-rank")
     func percentiles() {
         let summary = LatencySummary(samples: (1...1000).map { UInt64($0) }.shuffled())

@@ -8,7 +8,7 @@ extension ReclaimBenchCommand {
     struct MapThroughput: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "map-throughput",
-            abstract: "Operations per second of a read-mostly hash map (a quick measurement, not the runner).")
+            abstract: "Operations per second of a read-mostly hash map: the runner's read-mostly hash-map cell, in this process, one repetition.")
 
         @Option(help: "Comma-separated scheme ids (default: every scheme that can run the hash map).")
         var schemes: String?
@@ -42,15 +42,20 @@ extension ReclaimBenchCommand {
         }
 
         func run() throws {
-            let results = ReclaimBenchKit.MapThroughput.run(
-                schemes: try parseSchemes(schemes), threads: try threadCounts(), readPercent: readPercent,
-                keyRange: keyRange, duration: .milliseconds(Int(duration * 1000)))
+            let (results, skipped): ([ReclaimBenchKit.MapThroughput.Result], [String])
+            do {
+                (results, skipped) = try ReclaimBenchKit.MapThroughput.run(
+                    schemes: try parseSchemes(schemes), threads: try threadCounts(), readPercent: readPercent,
+                    keyRange: keyRange, durationSeconds: duration)
+            } catch let error as RunnerError { throw fail(error) }
             print(TextTable.render(
-                header: ["scheme", "threads", "ops/s", "retired", "freed"],
+                header: ["scheme", "threads", "ops/s", "p99 op", "backlog at end", "status"],
                 rows: results.map { result in
                     [result.scheme, String(result.threads), String(format: "%.2fM", result.operationsPerSecond / 1e6),
-                     String(result.statistics.retired), String(result.statistics.freed)]
+                     LatencySummary.format(result.cell.latencyP99), String(result.cell.backlogEnd),
+                     result.cell.status == .ok ? "ok" : "\(result.cell.status.rawValue): \(result.cell.note)"]
                 }), terminator: "")
+            for line in skipped { print("not run: \(line)") }
         }
     }
 }
