@@ -5,11 +5,13 @@
 #
 #   stage                         budget   measured here (2 cores, clean clone)
 #   build + tests (debug)          6 min   see README
+#   contract (type-check)          2 min   scripts/contract-check.sh: Tests/ContractCompile's
+#                                           snippets (a loaded word stored must not compile)
 #   build + tests (release)        6 min   (optimizer-only bugs: one was a miscompiled
 #                                           escaping pointer, one an elided malloc)
 #   instruction counts            10 min   callgrind vs results/benchmarks/instructions.csv,
-#                                           then the self-test (a copy without one
-#                                           @inlinable must fail)
+#                                           then the self-test (a copy that lost two
+#                                           specializations must fail twice)
 #   example package               15 min   scripts/example-check.sh: Examples/OutsideScheme
 #                                           built (no limit), then list, run, chart, pick,
 #                                           torture and its tests, each step limited
@@ -41,6 +43,8 @@ untimed=$(grep -L 'watchdog' $(grep -rl '@Test' Tests --include='*.swift') || tr
 if [ -n "$untimed" ]; then echo "==> tests without a time limit (add .watchdog to their suite): $untimed" >&2; exit 1; fi
 
 stage "tests" 360 swift test
+# The load/store contract, by the compiler: against the debug build the stage above made.
+stage "contract (type-check)" 120 bash scripts/contract-check.sh
 
 if [ "${1:-}" = "--quick" ]; then exit 0; fi
 

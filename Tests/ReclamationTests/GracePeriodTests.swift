@@ -88,6 +88,26 @@ struct GracePeriodTests {
         #expect(message.contains("qsbr.synchronize() called inside a guard of a 'qsbr' domain"), "stderr: \(message)")
     }
 
+    @Test("a loaded word made storable traps under a scheme without optimistic traversal (rc), not under ebr")
+    func storableNeedsOptimisticTraversal() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let domain = ReferenceCountedDomain(configuration: .testing)
+            let participant = domain.register(slots: 1)
+            let link = UnsafeMutablePointer<ReferenceCountedLink>.allocate(capacity: 1)
+            link.initialize(to: ReferenceCountedLink(.null))
+            participant.withGuard { guardian in _ = guardian.storable(guardian.load(link, .acquiring)) }
+        }
+        let message = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(message.contains("rc: a loaded word is storable only under .optimisticTraversal"), "stderr: \(message)")
+        let domain = EpochDomain(configuration: .testing)
+        let participant = domain.register(slots: 1)
+        let link = UnsafeMutablePointer<AtomicNodeLink>.allocate(capacity: 1)
+        link.initialize(to: AtomicNodeLink(.null))
+        defer { link.deinitialize(count: 1); link.deallocate() }
+        let word = participant.withGuard { guardian in guardian.storable(guardian.load(link, .acquiring)) }
+        #expect(word == .null)
+    }
+
     @Test("rcu.synchronize() inside a guard traps")
     func rcuSynchronizeInsideGuard() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {

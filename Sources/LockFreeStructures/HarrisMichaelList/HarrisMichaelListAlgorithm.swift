@@ -173,7 +173,9 @@ public enum HarrisMichaelListAlgorithm<R: Reclaimer> {
                 word = guardian.load(link, .acquiring)
                 if !word.isMarked && shape.key(node, R.self) >= key { right = node; break }
             }
-            let rightWord = TaggedNode(right)
+            // Storable only because this search runs under `.optimisticTraversal`: `right`
+            // was reached inside this guard, so it stays allocated, and no link counts.
+            let rightWord = guardian.storable(LoadedWord(unprotected: TaggedNode(right)))
             if leftNext.node != right {
                 let (unlinked, _) = guardian.compareExchange(
                     leftLink, expected: leftNext, desired: rightWord, .acquiringAndReleasing)
@@ -194,7 +196,8 @@ public enum HarrisMichaelListAlgorithm<R: Reclaimer> {
             let rightNext = guardian.load(shape.next(right, R.self), .acquiring)
             if rightNext.isMarked { continue }
             return ListPosition(
-                found: shape.key(right, R.self) == key, previous: leftLink, current: rightWord, next: rightNext)
+                found: shape.key(right, R.self) == key, previous: leftLink, current: rightWord,
+                next: guardian.storable(rightNext))
         }
     }
 

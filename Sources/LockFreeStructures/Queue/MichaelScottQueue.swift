@@ -84,8 +84,14 @@ public final class MichaelScottQueue<R: Reclaimer>: @unchecked Sendable {
                 // tail must still be `last` for its next to matter (Michael & Scott E7).
                 if guardian.load(tail, .acquiring) != last { continue }
                 if !after.isNull {
-                    // tail lags: help it along, then retry.
-                    _ = guardian.compareExchange(tail, expected: last, desired: after, .acquiringAndReleasing)
+                    // tail lags: help it along, then retry. The word stored must be
+                    // protected (a loaded one is not storable: under rc the store counts
+                    // a node that may be freed), so the slow path protects it first.
+                    let protected = guardian.protect(next(lastNode), slot: 1)
+                    if !protected.isNull {
+                        _ = guardian.compareExchange(tail, expected: last, desired: protected, .acquiringAndReleasing)
+                    }
+                    guardian.resetProtection(slot: 1)
                     continue
                 }
                 let (linked, _) = guardian.compareExchange(

@@ -105,7 +105,7 @@ public enum SlotStress {
                     let fresh = TaggedNode(makeNode())
                     participant.withGuard { guardian in
                         let held = guardian.protect(link, slot: 0)
-                        var expected = held
+                        var expected = LoadedWord(unprotected: held)  // compared only: a CAS returns what it read unprotected
                         while true {
                             let (exchanged, original) = guardian.compareExchange(
                                 link, expected: expected, desired: fresh, .acquiringAndReleasing)

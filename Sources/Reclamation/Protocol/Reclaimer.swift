@@ -144,9 +144,12 @@ extension ReclaimerParticipant where Self: ~Copyable {
 public protocol ReclaimerGuard: ~Copyable {
     associatedtype Domain: Reclaimer
 
-    /// Reads a link's word without protecting its node: the address may be compared and
-    /// stored, but dereferenced only by schemes with `.optimisticTraversal`.
-    func load(_ link: UnsafeMutablePointer<Domain.Link>, _ ordering: LinkLoadOrdering) -> TaggedNode
+    /// Reads a link's word without protecting its node. The result may be compared (and
+    /// given as a compare-exchange's `expected`), and its node dereferenced only by schemes
+    /// with `.optimisticTraversal`; it cannot be stored or given as a `desired` value — the
+    /// type (`LoadedWord`) refuses it, because under a counting scheme a stored word moves a
+    /// count onto a node that may be freed. Protect the word to store it.
+    func load(_ link: UnsafeMutablePointer<Domain.Link>, _ ordering: LinkLoadOrdering) -> LoadedWord
 
     /// Reads a link and protects its node in `slot` until the guard ends or the slot is
     /// reset. Returns the whole tagged word it validated: a changed mark bit is a change.
@@ -155,14 +158,16 @@ public protocol ReclaimerGuard: ~Copyable {
     /// Ends the protection held in `slot`.
     func resetProtection(slot: Int)
 
-    /// Writes a link (a fresh node's links before it is published, or a root).
+    /// Writes a link (a fresh node's links before it is published, or a root). `desired`
+    /// is a protected word, a fresh node, or null — never a loaded one (`LoadedWord`).
     func store(_ link: UnsafeMutablePointer<Domain.Link>, _ desired: TaggedNode, _ ordering: LinkStoreOrdering)
 
-    /// Compares and exchanges a link's whole tagged word.
+    /// Compares and exchanges a link's whole tagged word. `desired` as for `store`; the
+    /// `original` it read is unprotected, so it comes back as a `LoadedWord`.
     func compareExchange(
         _ link: UnsafeMutablePointer<Domain.Link>, expected: TaggedNode, desired: TaggedNode,
         _ ordering: LinkUpdateOrdering
-    ) -> (exchanged: Bool, original: TaggedNode)
+    ) -> (exchanged: Bool, original: LoadedWord)
 
     /// Retires an unlinked node; the domain frees it (with `layout`'s size) once no reader
     /// can hold it.

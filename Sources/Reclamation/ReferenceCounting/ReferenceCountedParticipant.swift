@@ -86,10 +86,10 @@ public struct ReferenceCountedGuard: ReclaimerGuard, ~Copyable {
     }
 
     @inlinable
-    public func load(_ link: UnsafeMutablePointer<ReferenceCountedLink>, _ ordering: LinkLoadOrdering) -> TaggedNode {
+    public func load(_ link: UnsafeMutablePointer<ReferenceCountedLink>, _ ordering: LinkLoadOrdering) -> LoadedWord {
         switch ordering {
-        case .relaxed: ReferenceCountedLink.tagged(link.pointee.word.load(ordering: .relaxed))
-        case .acquiring: ReferenceCountedLink.tagged(link.pointee.word.load(ordering: .acquiring))
+        case .relaxed: LoadedWord(unprotected: ReferenceCountedLink.tagged(link.pointee.word.load(ordering: .relaxed)))
+        case .acquiring: LoadedWord(unprotected: ReferenceCountedLink.tagged(link.pointee.word.load(ordering: .acquiring)))
         }
     }
 
@@ -137,7 +137,7 @@ public struct ReferenceCountedGuard: ReclaimerGuard, ~Copyable {
     public func compareExchange(
         _ link: UnsafeMutablePointer<ReferenceCountedLink>, expected: TaggedNode, desired: TaggedNode,
         _ ordering: LinkUpdateOrdering
-    ) -> (exchanged: Bool, original: TaggedNode) {
+    ) -> (exchanged: Bool, original: LoadedWord) {
         let sameNode = expected.addressBits == desired.addressBits
         if !sameNode, let node = desired.node {
             // ORDERING: relaxed; the caller holds a reference to `desired`, and the CAS below
@@ -153,7 +153,7 @@ public struct ReferenceCountedGuard: ReclaimerGuard, ~Copyable {
                 expected: current, desired: next, ordering: .acquiringAndReleasing)
             if exchanged {
                 if !sameNode { domain.dropLink(current, record: record) }
-                return (true, expected)
+                return (true, LoadedWord(unprotected: expected))
             }
             current = original  // a reader moved the local count, or the link changed
         }
@@ -161,7 +161,7 @@ public struct ReferenceCountedGuard: ReclaimerGuard, ~Copyable {
             // Undo; the caller's own reference keeps the node alive.
             _ = ReferenceCountedNode.counts(node).pointee.add(-ReferenceCountedNode.linkUnit, ordering: .relaxed)
         }
-        return (false, ReferenceCountedLink.tagged(current))
+        return (false, LoadedWord(unprotected: ReferenceCountedLink.tagged(current)))
     }
 
     @inlinable

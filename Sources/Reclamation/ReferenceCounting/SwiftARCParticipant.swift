@@ -86,11 +86,11 @@ public struct SwiftARCGuard: ReclaimerGuard, ~Copyable {
     }
 
     @inlinable
-    public func load(_ link: UnsafeMutablePointer<SwiftARCLink>, _ ordering: LinkLoadOrdering) -> TaggedNode {
+    public func load(_ link: UnsafeMutablePointer<SwiftARCLink>, _ ordering: LinkLoadOrdering) -> LoadedWord {
         // A strong load (retain, then release when the temporary dies): an address alone
         // cannot be read from an AtomicReference.
         let object = link.pointee.box.load(ordering: .acquiring)
-        return TaggedNode(object?.payload)
+        return LoadedWord(unprotected: TaggedNode(object?.payload))
     }
 
     @inlinable
@@ -113,10 +113,10 @@ public struct SwiftARCGuard: ReclaimerGuard, ~Copyable {
     public func compareExchange(
         _ link: UnsafeMutablePointer<SwiftARCLink>, expected: TaggedNode, desired: TaggedNode,
         _ ordering: LinkUpdateOrdering
-    ) -> (exchanged: Bool, original: TaggedNode) {
+    ) -> (exchanged: Bool, original: LoadedWord) {
         let (exchanged, original) = link.pointee.box.compareExchange(
             expected: Self.object(expected), desired: Self.object(desired), ordering: .acquiringAndReleasing)
-        return (exchanged, TaggedNode(original?.payload))
+        return (exchanged, LoadedWord(unprotected: TaggedNode(original?.payload)))
     }
 
     @inlinable

@@ -5,8 +5,8 @@ import Synchronization
 /// instruction; only `protect` differs between these schemes.
 extension ReclaimerGuard where Self: ~Copyable, Domain.Link == AtomicNodeLink {
     @inlinable
-    public func load(_ link: UnsafeMutablePointer<AtomicNodeLink>, _ ordering: LinkLoadOrdering) -> TaggedNode {
-        link.pointee.load(ordering)
+    public func load(_ link: UnsafeMutablePointer<AtomicNodeLink>, _ ordering: LinkLoadOrdering) -> LoadedWord {
+        LoadedWord(unprotected: link.pointee.load(ordering))
     }
 
     @inlinable
@@ -18,8 +18,9 @@ extension ReclaimerGuard where Self: ~Copyable, Domain.Link == AtomicNodeLink {
     public func compareExchange(
         _ link: UnsafeMutablePointer<AtomicNodeLink>, expected: TaggedNode, desired: TaggedNode,
         _ ordering: LinkUpdateOrdering
-    ) -> (exchanged: Bool, original: TaggedNode) {
-        link.pointee.compareExchange(expected: expected, desired: desired, ordering)
+    ) -> (exchanged: Bool, original: LoadedWord) {
+        let (exchanged, original) = link.pointee.compareExchange(expected: expected, desired: desired, ordering)
+        return (exchanged, LoadedWord(unprotected: original))
     }
 }
 

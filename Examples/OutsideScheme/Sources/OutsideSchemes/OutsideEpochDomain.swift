@@ -323,8 +323,9 @@ public struct OutsideEpochGuard<Variant: OutsideEpochVariant>: ReclaimerGuard, ~
     }
 
     @inlinable
-    public func load(_ link: UnsafeMutablePointer<AtomicNodeLink>, _ ordering: LinkLoadOrdering) -> TaggedNode {
-        link.pointee.load(ordering)
+    /// Unprotected: the result can be compared but not stored (`LoadedWord`).
+    public func load(_ link: UnsafeMutablePointer<AtomicNodeLink>, _ ordering: LinkLoadOrdering) -> LoadedWord {
+        LoadedWord(unprotected: link.pointee.load(ordering))
     }
 
     /// Inside a guard every reachable node stays allocated: a protect is an acquiring load.
@@ -343,8 +344,9 @@ public struct OutsideEpochGuard<Variant: OutsideEpochVariant>: ReclaimerGuard, ~
     @inlinable
     public func compareExchange(
         _ link: UnsafeMutablePointer<AtomicNodeLink>, expected: TaggedNode, desired: TaggedNode, _ ordering: LinkUpdateOrdering
-    ) -> (exchanged: Bool, original: TaggedNode) {
-        link.pointee.compareExchange(expected: expected, desired: desired, ordering)
+    ) -> (exchanged: Bool, original: LoadedWord) {
+        let (exchanged, original) = link.pointee.compareExchange(expected: expected, desired: desired, ordering)
+        return (exchanged, LoadedWord(unprotected: original))
     }
 
     public func retire(_ node: UnsafeMutableRawPointer, _ layout: NodeLayout) {

@@ -141,10 +141,6 @@ public struct PlantedEpochGuard: ReclaimerGuard, ~Copyable {
     let domain: PlantedEpochDomain
     let record: PlantedEpochRecord
 
-    public func load(_ link: UnsafeMutablePointer<AtomicNodeLink>, _ ordering: LinkLoadOrdering) -> TaggedNode {
-        link.pointee.load(ordering)
-    }
-
     public func protect(_ link: UnsafeMutablePointer<AtomicNodeLink>, slot: Int) -> TaggedNode {
         let observed = link.pointee.load(.acquiring)
         if let node = observed.node, PlantedYield.due(&record.passes) { PlantedYield.reached(node) }
@@ -153,15 +149,6 @@ public struct PlantedEpochGuard: ReclaimerGuard, ~Copyable {
 
     public func resetProtection(slot: Int) {}
 
-    public func store(_ link: UnsafeMutablePointer<AtomicNodeLink>, _ desired: TaggedNode, _ ordering: LinkStoreOrdering) {
-        link.pointee.store(desired, ordering)
-    }
-
-    public func compareExchange(
-        _ link: UnsafeMutablePointer<AtomicNodeLink>, expected: TaggedNode, desired: TaggedNode, _ ordering: LinkUpdateOrdering
-    ) -> (exchanged: Bool, original: TaggedNode) {
-        link.pointee.compareExchange(expected: expected, desired: desired, ordering)
-    }
 
     public func retire(_ node: UnsafeMutableRawPointer, _ layout: NodeLayout) { retire(PlantedRetired(node: node, deleter: nil)) }
     public func retire(_ node: UnsafeMutableRawPointer, deleter: NodeDeleter) { retire(PlantedRetired(node: node, deleter: deleter)) }

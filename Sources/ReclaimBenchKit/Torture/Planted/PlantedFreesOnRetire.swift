@@ -63,10 +63,6 @@ public struct PlantedFreesOnRetireGuard: ReclaimerGuard, ~Copyable {
     let domain: PlantedFreesOnRetireDomain
     let passes: Locked<Int>
 
-    public func load(_ link: UnsafeMutablePointer<AtomicNodeLink>, _ ordering: LinkLoadOrdering) -> TaggedNode {
-        link.pointee.load(ordering)
-    }
-
     public func protect(_ link: UnsafeMutablePointer<AtomicNodeLink>, slot: Int) -> TaggedNode {
         let observed = link.pointee.load(.acquiring)
         if let node = observed.node, passes.withLock({ PlantedYield.due(&$0) }) { PlantedYield.reached(node) }
@@ -74,14 +70,6 @@ public struct PlantedFreesOnRetireGuard: ReclaimerGuard, ~Copyable {
     }
 
     public func resetProtection(slot: Int) {}
-    public func store(_ link: UnsafeMutablePointer<AtomicNodeLink>, _ desired: TaggedNode, _ ordering: LinkStoreOrdering) {
-        link.pointee.store(desired, ordering)
-    }
-    public func compareExchange(
-        _ link: UnsafeMutablePointer<AtomicNodeLink>, expected: TaggedNode, desired: TaggedNode, _ ordering: LinkUpdateOrdering
-    ) -> (exchanged: Bool, original: TaggedNode) {
-        link.pointee.compareExchange(expected: expected, desired: desired, ordering)
-    }
 
     public func retire(_ node: UnsafeMutableRawPointer, _ layout: NodeLayout) {
         retire(PlantedRetired(node: node, deleter: nil))

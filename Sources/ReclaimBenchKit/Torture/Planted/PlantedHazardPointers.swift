@@ -184,10 +184,6 @@ public struct PlantedHazardGuard<Fault: PlantedHazardFault>: ReclaimerGuard, ~Co
     let domain: PlantedHazardPointerDomain<Fault>
     let record: PlantedHazardRecord
 
-    public func load(_ link: UnsafeMutablePointer<AtomicNodeLink>, _ ordering: LinkLoadOrdering) -> TaggedNode {
-        link.pointee.load(ordering)
-    }
-
     public func protect(_ link: UnsafeMutablePointer<AtomicNodeLink>, slot: Int) -> TaggedNode {
         var observed = link.pointee.load(.relaxed)
         if Fault.self == SkipsRevalidation.self {
@@ -208,15 +204,6 @@ public struct PlantedHazardGuard<Fault: PlantedHazardFault>: ReclaimerGuard, ~Co
 
     public func resetProtection(slot: Int) { record.slots[slot].store(0, ordering: .releasing) }  // ORDERING: as release()
 
-    public func store(_ link: UnsafeMutablePointer<AtomicNodeLink>, _ desired: TaggedNode, _ ordering: LinkStoreOrdering) {
-        link.pointee.store(desired, ordering)
-    }
-
-    public func compareExchange(
-        _ link: UnsafeMutablePointer<AtomicNodeLink>, expected: TaggedNode, desired: TaggedNode, _ ordering: LinkUpdateOrdering
-    ) -> (exchanged: Bool, original: TaggedNode) {
-        link.pointee.compareExchange(expected: expected, desired: desired, ordering)
-    }
 
     public func retire(_ node: UnsafeMutableRawPointer, _ layout: NodeLayout) { retire(PlantedRetired(node: node, deleter: nil)) }
     public func retire(_ node: UnsafeMutableRawPointer, deleter: NodeDeleter) { retire(PlantedRetired(node: node, deleter: deleter)) }
