@@ -42,6 +42,8 @@ stage() {
 untimed=$(grep -L 'watchdog' $(grep -rl '@Test' Tests --include='*.swift') || true)
 if [ -n "$untimed" ]; then echo "==> tests without a time limit (add .watchdog to their suite): $untimed" >&2; exit 1; fi
 
+# The layout's rules: no Swift file over 500 lines, no folder-level cycle in a module.
+python3 scripts/layout-check.py
 stage "tests" 360 swift test
 # The load/store contract, by the compiler: against the debug build the stage above made.
 stage "contract (type-check)" 120 bash scripts/contract-check.sh

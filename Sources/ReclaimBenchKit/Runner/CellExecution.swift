@@ -12,7 +12,7 @@ import Glibc
 public enum CellExecution {
     public static func run(_ spec: CellSpec) -> CellResult {
         if spec.harness == .c { return CHarnessCell.run(spec) }
-        if let (body, note) = BenchRegistry.cellBody(spec) {
+        if let (body, note) = RegisteredCellBodies.body(for: spec) {
             var result = body(spec)
             if let note { result.note = note + result.note }
             return result

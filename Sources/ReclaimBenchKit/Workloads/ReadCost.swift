@@ -27,6 +27,14 @@ public enum ReadCost {
         public var median: Double { nanoseconds[nanoseconds.count / 2] }
     }
 
+    /// A scheme's measurement compiled in the module that registered it (operations,
+    /// repetitions, pattern → sorted ns per operation); see `BenchScheme`.
+    public typealias Body = @Sendable (Int, Int, Pattern) -> [Double]
+
+    /// The bodies of the registered schemes from outside the package (`BenchRegistry`).
+    static func install(_ bodies: [String: Body]) { registered.withLock { $0 = bodies } }
+    private static let registered = Locked<[String: Body]>([:])
+
     public static func run(schemes: [SchemeID], operations: Int, repetitions: Int, pattern: Pattern = .sequential) -> [Result] {
         struct Visit: SchemeVisitor {
             let operations: Int, repetitions: Int, pattern: Pattern
@@ -36,7 +44,7 @@ public enum ReadCost {
             }
         }
         return schemes.map { scheme in
-            if let body = BenchRegistry.readCost(scheme) {  // a scheme from outside, specialized in its module
+            if let body = registered.withLock({ $0[scheme.rawValue] }) {  // a scheme from outside, specialized in its module
                 return Result(scheme: scheme.rawValue, nanoseconds: body(operations, repetitions, pattern))
             }
             return scheme.accept(Visit(operations: operations, repetitions: repetitions, pattern: pattern))

@@ -30,11 +30,10 @@ public struct BenchScheme: Sendable {
     @usableFromInline
     struct SpecializedBodies: Sendable {
         @usableFromInline let cell: @Sendable (CellSpec) -> CellResult
-        @usableFromInline let readCost: @Sendable (Int, Int, ReadCost.Pattern) -> [Double]
+        @usableFromInline let readCost: ReadCost.Body
 
         @inlinable
-        init(cell: @escaping @Sendable (CellSpec) -> CellResult,
-             readCost: @escaping @Sendable (Int, Int, ReadCost.Pattern) -> [Double]) {
+        init(cell: @escaping @Sendable (CellSpec) -> CellResult, readCost: @escaping ReadCost.Body) {
             self.cell = cell
             self.readCost = readCost
         }
@@ -101,45 +100,18 @@ public enum BenchRegistry {
             guard structureIDs.contains(pairing.structure) else {
                 throw RunnerError(.usage, "pairing \(pairing.scheme) × \(pairing.structure): structure '\(pairing.structure)' is not registered")
             }
-            guard seen.insert(pairing.scheme + "\u{0}" + pairing.structure).inserted else {
+            guard seen.insert(RegisteredCellBodies.Table.key(pairing.scheme, pairing.structure)).inserted else {
                 throw RunnerError(.usage, "pairing \(pairing.scheme) × \(pairing.structure) is given twice")
             }
         }
-        var bodies = Bodies()
-        for scheme in schemes { bodies.schemes[scheme.entry.descriptor.id] = scheme.bodies }
-        for structure in structures { bodies.structures[structure.entry.descriptor.id] = structure.cell }
-        for pairing in pairings { bodies.pairings[pairing.scheme + "\u{0}" + pairing.structure] = pairing.cell }
-        state.withLock { $0 = bodies }
-    }
-
-    /// The read-cost body of `scheme` when it comes from outside the package.
-    static func readCost(_ scheme: SchemeID) -> (@Sendable (Int, Int, ReadCost.Pattern) -> [Double])? {
-        state.withLock { $0.schemes[scheme.rawValue]??.readCost }
-    }
-
-    /// How to run a cell: a pairing's body; else an outside scheme's; else an outside
-    /// structure's; nil for built-in × built-in (the switches specialize those). `note` is
-    /// set when the cell will run with a part unspecialized.
-    static func cellBody(_ spec: CellSpec) -> (body: @Sendable (CellSpec) -> CellResult, note: String?)? {
-        state.withLock { bodies in
-            if let pairing = bodies.pairings[spec.scheme.rawValue + "\u{0}" + spec.structure.rawValue] { return (pairing, nil) }
-            let scheme = bodies.schemes[spec.scheme.rawValue] ?? nil, structure = bodies.structures[spec.structure.rawValue] ?? nil
-            switch (scheme, structure) {
-            case (let scheme?, nil): return (scheme.cell, nil)
-            case (nil, let structure?): return (structure, nil)
-            case (let scheme?, _?):
-                return (scheme.cell, "\(spec.structure) ran unspecialized under \(spec.scheme) (both from outside the package: "
-                        + "register BenchPairing(\(spec.scheme)'s type, \(spec.structure)'s kind) to time them together); ")
-            case (nil, nil): return nil
-            }
+        var cells = RegisteredCellBodies.Table(), readCosts: [String: ReadCost.Body] = [:]
+        for scheme in schemes {
+            cells.schemes[scheme.entry.descriptor.id] = scheme.bodies?.cell
+            readCosts[scheme.entry.descriptor.id] = scheme.bodies?.readCost
         }
+        for structure in structures { cells.structures[structure.entry.descriptor.id] = structure.cell }
+        for pairing in pairings { cells.pairings[RegisteredCellBodies.Table.key(pairing.scheme, pairing.structure)] = pairing.cell }
+        RegisteredCellBodies.install(cells)
+        ReadCost.install(readCosts)
     }
-
-    private struct Bodies {
-        var schemes: [String: BenchScheme.SpecializedBodies?] = [:]
-        var structures: [String: (@Sendable (CellSpec) -> CellResult)?] = [:]
-        var pairings: [String: @Sendable (CellSpec) -> CellResult] = [:]
-    }
-
-    private static let state = Locked(Bodies())
 }
