@@ -20,26 +20,6 @@ public enum ChartCatalog {
         knobs: "Knob sweeps: throughput against memory"
     )
 
-    public static func figures(_ results: ResultSet) -> [ChartFigure] {
-        throughput(results) + memoryVsThreads(results) + memoryOverTime(results) + retireFree(results) + overcommit(results)
-            + swiftVersusC(results) + calibration(results) + knobSweeps(results)
-    }
-
-    /// Writes every chart as `charts/<file>` under `folder` (each through a temporary file
-    /// and a rename), and returns the figures.
-    @discardableResult
-    public static func write(_ results: ResultSet, to folder: URL) throws(RunnerError) -> [ChartFigure] {
-        let charts = folder.appendingPathComponent("charts")
-        do { try FileManager.default.createDirectory(at: charts, withIntermediateDirectories: true) } catch {
-            throw RunnerError(.cannotCreate, "cannot create \(charts.path): \(error.localizedDescription)")
-        }
-        let figures = figures(results)
-        for figure in figures {
-            try ResultsFolder.replace(charts.appendingPathComponent(figure.file), with: Data(figure.chart.document().utf8))
-        }
-        return figures
-    }
-
     // MARK: subtitles and shading
 
     static func subtitle(_ results: ResultSet, _ rows: [ResultRow], extra: String = "") -> String {
@@ -76,89 +56,41 @@ public enum ChartCatalog {
         }
     }
 
-    // MARK: throughput vs threads
+    // MARK: memory vs threads (read-mostly's and reclaim-latency's)
 
-    static func throughput(_ results: ResultSet) -> [ChartFigure] {
-        var figures: [ChartFigure] = []
-        let keyed = ResultSet.keyedReadMostly(results.measured)
-        for structure in ResultSet.structures(keyed) {
-          let rows = keyed.filter { $0["structure"] == structure }
-          for percent in Set(rows.compactMap { $0.integer("read_percent") }).sorted() {
-            let cells = rows.filter { $0.integer("read_percent") == percent }
-            var chart = LineChart(
-                title: "\(structure), \(percent) % lookups: throughput vs threads",
-                subtitle: subtitle(results, cells, extra: "key range \(cells.first?["key_range"] ?? "?")"),
-                x: threadsAxis, y: .init(title: "throughput (operations/s)", format: .count, scale: .linear(includeZero: true)),
-                series: series(results, cells, x: { $0.number("threads") }, y: { $0.number("ops_per_s") }))
-            chart.shaded = [overThreads(results)]
-            figures.append(ChartFigure(
-                file: fileName("throughput", structure, "\(percent)pct"), section: section.throughput,
-                caption: "Read-mostly \(structure) with \(percent) % lookups (the rest inserts and removes, evenly): operations per second against worker threads.",
-                chart: chart))
-          }
-        }
-        let slots = ResultSet.slotReadMostly(results.measured)
-        for structure in ResultSet.structures(slots) {
-          for writer in ["paced", "max-rate"] {
-            let cells = slots.filter { $0["structure"] == structure && $0["writer"] == writer }
-            guard !cells.isEmpty else { continue }
-            var chart = LineChart(
-                title: "\(structure), writer \(writer): reader throughput vs threads",
-                subtitle: subtitle(results, cells, extra: writer == "paced" ? "one update per \(cells[0]["writer_period_us"]) µs" : "writer at full speed"),
-                x: threadsAxis, y: .init(title: "reads/s (all readers)", format: .count, scale: .linear(includeZero: true)),
-                series: series(results, cells, x: { $0.number("threads") }, y: { $0.number("reads_per_s") }))
-            chart.shaded = [LineChart.Region(from: Double(results.cpus - 1), label: "readers + writer > CPUs")]
-            figures.append(ChartFigure(
-                file: fileName("throughput", structure, writer), section: section.throughput,
-                caption: "Read-mostly \(structure): readers protect and read a random slot while one writer replaces nodes (\(writer)); reads per second against reader threads.",
-                chart: chart))
-          }
-        }
-        return figures
-    }
-
-    // MARK: memory vs threads
-
-    static func memoryVsThreads(_ results: ResultSet) -> [ChartFigure] {
-        var figures: [ChartFigure] = []
-        var groups: [(String, String, [ResultRow])] = []
-        let latency = ResultSet.reclaimLatency(results.measured)
-        for structure in ResultSet.structures(latency) {
-            groups.append(("reclaim-latency", structure, latency.filter { $0["structure"] == structure }))
-        }
-        let keyed = ResultSet.keyedReadMostly(results.measured)
-        for structure in ResultSet.structures(keyed) {
-            let map = keyed.filter { $0["structure"] == structure }
-            if let lowest = map.compactMap({ $0.integer("read_percent") }).min() {
-                groups.append(("read-mostly", structure, map.filter { $0.integer("read_percent") == lowest }))
-            }
-        }
-        for (workload, structure, cells) in groups {
-            let variant = workload == "read-mostly" ? ", \(cells[0]["read_percent"]) % lookups" : ""
-            var unreclaimed = LineChart(
-                title: "\(workload), \(structure)\(variant): peak unreclaimed nodes",
-                subtitle: subtitle(results, cells, extra: "log scale"),
-                x: threadsAxis, y: .init(title: "peak unreclaimed (nodes, retired − freed)", format: .count, scale: .log(floor: 1)),
-                series: series(results, cells, x: { $0.number("threads") }, y: { $0.number("unreclaimed_peak") }))
-            unreclaimed.shaded = [overThreads(results)]
-            var allocated = LineChart(
-                title: "\(workload), \(structure)\(variant): peak allocated bytes",
-                subtitle: subtitle(results, cells, extra: "jemalloc stats.allocated, log scale"),
-                x: threadsAxis, y: .init(title: "peak allocated (bytes)", format: .bytes, scale: .log(floor: 1000)),
-                series: series(results, cells, x: { $0.number("threads") }, y: { $0.number("allocated_peak_bytes") }))
-            allocated.shaded = [overThreads(results)]
-            let tag = workload == "read-mostly" ? "\(cells[0]["read_percent"])pct" : ""
-            figures.append(ChartFigure(
-                file: fileName("unreclaimed", workload, structure, tag), section: section.memory,
+    /// Peak unreclaimed nodes and peak allocated bytes against threads for one structure's
+    /// cells of `workload` (`lookups`: the read-mostly cells' lookup percentage).
+    static func memoryVsThreads(_ results: ResultSet, workload: WorkloadID, structure: String, cells: [ResultRow],
+                                lookups: Int? = nil) -> [ChartFigure] {
+        let variant = lookups.map { ", \($0) % lookups" } ?? ""
+        var unreclaimed = LineChart(
+            title: "\(workload), \(structure)\(variant): peak unreclaimed nodes",
+            subtitle: subtitle(results, cells, extra: "log scale"),
+            x: threadsAxis, y: .init(title: "peak unreclaimed (nodes, retired − freed)", format: .count, scale: .log(floor: 1)),
+            series: series(results, cells, x: { $0.number("threads") }, y: { $0.number("unreclaimed_peak") }))
+        unreclaimed.shaded = [overThreads(results)]
+        var allocated = LineChart(
+            title: "\(workload), \(structure)\(variant): peak allocated bytes",
+            subtitle: subtitle(results, cells, extra: "jemalloc stats.allocated, log scale"),
+            x: threadsAxis, y: .init(title: "peak allocated (bytes)", format: .bytes, scale: .log(floor: 1000)),
+            series: series(results, cells, x: { $0.number("threads") }, y: { $0.number("allocated_peak_bytes") }))
+        allocated.shaded = [overThreads(results)]
+        let tag = lookups.map { "\($0)pct" } ?? ""
+        return [
+            ChartFigure(
+                file: fileName("unreclaimed", workload.rawValue, structure, tag), section: section.memory,
                 caption: "Largest retired − freed the sampler saw (every 1 ms) against threads. `none` never frees: its line is the garbage every scheme starts from.",
-                chart: unreclaimed))
-            figures.append(ChartFigure(
-                file: fileName("allocated", workload, structure, tag), section: section.memory,
+                chart: unreclaimed),
+            ChartFigure(
+                file: fileName("allocated", workload.rawValue, structure, tag), section: section.memory,
                 caption: "Largest jemalloc `stats.allocated` the sampler saw (every 10 ms) against threads: live nodes, garbage and the suite's own buffers.",
-                chart: allocated))
-        }
-        return figures
+                chart: allocated),
+        ]
     }
+
+    /// The axes of the memory-over-time charts.
+    static let timeAxis = LineChart.Axis(title: "time in the measured window (s)", format: .plain, scale: .linear(includeZero: true))
+    static let bytesOverTimeAxis = LineChart.Axis(title: "allocated (bytes, jemalloc stats.allocated)", format: .bytes, scale: .log(floor: 1_000_000))
 
     // MARK: memory over time
 
@@ -177,140 +109,6 @@ public enum ChartCatalog {
             }
             return line.isEmpty ? nil : LineChart.Series(scheme: scheme, points: line)
         }
-    }
-
-    static func memoryOverTime(_ results: ResultSet) -> [ChartFigure] {
-        guard !results.series.isEmpty else { return [] }
-        var figures: [ChartFigure] = []
-        let timeAxis = LineChart.Axis(title: "time in the measured window (s)", format: .plain, scale: .linear(includeZero: true))
-        let bytesAxis = LineChart.Axis(title: "allocated (bytes, jemalloc stats.allocated)", format: .bytes, scale: .log(floor: 1_000_000))
-        let latency = ResultSet.reclaimLatency(results.measured)
-        for structure in ResultSet.structures(latency) {
-            let cells = latency.filter { $0["structure"] == structure }
-            for threads in Set(cells.compactMap { $0.integer("threads") }).sorted() {
-                let chosen = cells.filter { $0.integer("threads") == threads }
-                let chart = LineChart(
-                    title: "reclaim-latency, \(structure), \(threads) threads: memory over time",
-                    subtitle: subtitle(results, chosen, extra: "20 ms bins, log scale"),
-                    x: timeAxis, y: bytesAxis, series: timeSeries(results, cells: chosen))
-                guard !chart.series.isEmpty else { continue }
-                figures.append(ChartFigure(
-                    file: fileName("memory-time", structure, "\(threads)t"), section: section.time,
-                    caption: "Allocated bytes through the window, every operation an update. A flat line is bounded garbage; a rising one is reclamation falling behind (the row's memory_verdict).",
-                    chart: chart))
-            }
-        }
-        let stalled = results.measured.filter { $0["workload"] == "overcommit" && $0["stalled_reader"] == "true" }
-        if !stalled.isEmpty {
-            let chart = LineChart(
-                title: "Stalled reader (\(stalled[0]["overcommit_factor"])× CPUs): memory over time",
-                subtitle: subtitle(results, stalled, extra: "one reader asleep in a guard all window; log scale"),
-                x: timeAxis, y: bytesAxis, series: timeSeries(results, cells: stalled))
-            if !chart.series.isEmpty {
-                figures.append(ChartFigure(
-                    file: fileName("memory-time", "stalled-reader"), section: section.time,
-                    caption: "A reader that sleeps inside its guard for the whole window: schemes whose garbage is bounded (hazard pointers, reference counting) stay flat; grace-period schemes cannot free anything retired after it started.",
-                    chart: chart))
-            }
-        }
-        return figures
-    }
-
-    // MARK: retire → free CDF
-
-    static func retireFree(_ results: ResultSet) -> [ChartFigure] {
-        var figures: [ChartFigure] = []
-        let latency = ResultSet.reclaimLatency(results.measured)
-        for structure in ResultSet.structures(latency) {
-            let cells = latency.filter { $0["structure"] == structure }
-            for threads in Set(cells.compactMap { $0.integer("threads") }).sorted() {
-                let chosen = cells.filter { $0.integer("threads") == threads }
-                let lines = cdf(results, cells: chosen)
-                guard !lines.isEmpty else { continue }
-                var chart = LineChart(
-                    title: "reclaim-latency, \(structure), \(threads) threads: retire → free CDF",
-                    subtitle: subtitle(results, chosen, extra: results.latency.isEmpty ? "from p50/p99/p99.9/max only" : "band: min–max of each quantile"),
-                    x: .init(title: "retire → free (log scale)", format: .nanoseconds, scale: .log(floor: 10)),
-                    y: .init(title: "fraction of freed nodes", format: .fraction, scale: .linear(includeZero: true)),
-                    series: lines)
-                chart.markers = false
-                figures.append(ChartFigure(
-                    file: fileName("retire-free-cdf", structure, "\(threads)t"), section: section.latency,
-                    caption: "For every node retired in the window, the time until it was freed (frees during the drain included). `none` frees only at the end.",
-                    chart: chart))
-            }
-        }
-        return figures
-    }
-
-    static func cdf(_ results: ResultSet, cells: [ResultRow]) -> [LineChart.Series] {
-        let cellIDs = Set(cells.map { $0["cell"] })
-        let quantiles = results.latency.filter { $0["metric"] == "retire_free" && cellIDs.contains($0["cell"]) }
-        return results.schemes.compactMap { scheme in
-            var byQuantile: [Double: [Double]] = [:]
-            if quantiles.isEmpty {
-                // Runs before latency.csv: the four percentiles runs.csv has.
-                for row in cells where row["scheme"] == scheme && (row.integer("retire_free_samples") ?? 0) > 0 {
-                    for (q, column) in [(0.5, "retire_free_p50_ns"), (0.99, "retire_free_p99_ns"), (0.999, "retire_free_p999_ns"), (1, "retire_free_max_ns")] {
-                        if let value = row.number(column) { byQuantile[q, default: []].append(value) }
-                    }
-                }
-            } else {
-                for row in quantiles where row["scheme"] == scheme {
-                    guard let q = row.number("quantile"), let value = row.number("value_ns") else { continue }
-                    byQuantile[q, default: []].append(value)
-                }
-            }
-            let points = byQuantile.keys.sorted().compactMap { q in
-                Spread(byQuantile[q]!).map { LineChart.Point(x: $0.median, y: q, spread: $0.range, spreadAxis: .x) }
-            }
-            return points.isEmpty ? nil : LineChart.Series(scheme: scheme, points: points)
-        }
-    }
-
-    // MARK: overcommit degradation
-
-    static func overcommit(_ results: ResultSet) -> [ChartFigure] {
-        let cells = results.measured.filter { $0["workload"] == "overcommit" && $0["stalled_reader"] == "false" }
-        let factors = Set(cells.compactMap { $0.number("overcommit_factor") })
-        guard factors.count >= 2, let base = factors.min() else { return [] }
-        let axis = LineChart.Axis(title: "threads as a multiple of CPUs (k, log₂ scale)", format: .plain, scale: .log2)
-        func relative(_ column: String) -> [LineChart.Series] {
-            results.schemes.compactMap { scheme in
-                let own = cells.filter { $0["scheme"] == scheme }
-                guard let reference = Spread(own.filter { $0.number("overcommit_factor") == base }.compactMap { $0.number(column) }),
-                      reference.median > 0 else { return nil }
-                let points = factors.sorted().compactMap { factor in
-                    Spread(own.filter { $0.number("overcommit_factor") == factor }.compactMap { $0.number(column) }.map { $0 / reference.median })
-                        .map { LineChart.Point(x: factor, y: $0.median, spread: $0.range) }
-                }
-                return points.isEmpty ? nil : LineChart.Series(scheme: scheme, points: points)
-            }
-        }
-        let region = LineChart.Region(from: base, label: "oversubscribed")
-        let sleep = "readers sleep \(cells[0]["sleep_us"]) µs in a guard every \(cells[0]["sleep_every"]) reads"
-        var throughput = LineChart(
-            title: "Overcommit: reader throughput relative to \(ChartValueFormat.plain.string(base))× CPUs",
-            subtitle: subtitle(results, cells, extra: sleep),
-            x: axis, y: .init(title: "reads/s ÷ the scheme's own at \(ChartValueFormat.plain.string(base))×", format: .ratio, scale: .linear(includeZero: true)),
-            series: relative("reads_per_s"))
-        throughput.referenceY = 1
-        throughput.shaded = [region]
-        var memory = LineChart(
-            title: "Overcommit: peak allocated relative to \(ChartValueFormat.plain.string(base))× CPUs",
-            subtitle: subtitle(results, cells, extra: sleep),
-            x: axis, y: .init(title: "peak allocated ÷ the scheme's own at \(ChartValueFormat.plain.string(base))×", format: .ratio, scale: .linear(includeZero: true)),
-            series: relative("allocated_peak_bytes"))
-        memory.referenceY = 1
-        memory.shaded = [region]
-        return [
-            ChartFigure(file: fileName("overcommit", "throughput"), section: section.overcommit,
-                        caption: "Slot-table readers at k × CPUs beside a writer at full speed; each scheme against its own 1× figure.",
-                        chart: throughput),
-            ChartFigure(file: fileName("overcommit", "memory"), section: section.overcommit,
-                        caption: "Peak allocated bytes at k × CPUs, each scheme against its own 1× figure.",
-                        chart: memory),
-        ]
     }
 
     // MARK: Swift vs C

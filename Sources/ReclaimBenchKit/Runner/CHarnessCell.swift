@@ -34,7 +34,7 @@ enum CHarnessCell {
         var cSpec = rl_c_cell_spec(
             scheme: scheme(spec.scheme)!, readers: Int32(spec.threads),
             writer: Int32(spec.writer == .none ? RL_C_WRITER_NONE : spec.writer == .paced ? RL_C_WRITER_PACED : RL_C_WRITER_MAX_RATE),
-            writer_period_us: UInt32(spec.writerPeriodMicros), seed: spec.seed, slots: UInt32(CellExecution.slotTableSlots),
+            writer_period_us: UInt32(spec.writerPeriodMicros), seed: spec.seed, slots: UInt32(CellBodies.slotTableSlots),
             quiescent_state_interval: UInt32(configuration.quiescentStateInterval), poll_every: UInt32(configuration.bagCapacity),
             reclaim_threshold: UInt32(configuration.retireScanThreshold),
             hazard_pointers: UInt32(CKHazardPointerDomain.hazardPointersPerRecord),

@@ -1,7 +1,8 @@
 import LockFreeStructures
 import Reclamation
 
-/// The experiments, by command-line id.
+/// The experiments, by command-line id: each case is an experiment in its own folder under
+/// Experiments/, and `WorkloadID.accept` (Experiments/Experiment.swift) dispatches to it.
 public enum WorkloadID: String, CaseIterable, Codable, Sendable, Hashable, CustomStringConvertible {
     /// Hash map lookups with a few updates; slot-table reads beside one writer.
     case readMostly = "read-mostly"

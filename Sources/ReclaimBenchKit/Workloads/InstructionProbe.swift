@@ -169,7 +169,7 @@ public enum InstructionProbe {
         var counts = CellLoops.Counts()
         do {
             let participant = domain.register(slots: S.slotsNeeded)
-            let table = S.make(domain: domain, count: CellExecution.slotTableSlots, using: participant)
+            let table = S.make(domain: domain, count: CellBodies.slotTableSlots, using: participant)
             var latency = CellHarness<R>.latencyHistogram()
             CellLoops.cellSlotTableReaderLoop(
                 table, participant, phase: phase, seed: 1, sleepEvery: 0, sleepMicros: 0, readWork: readWork,

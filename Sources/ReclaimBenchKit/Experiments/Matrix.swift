@@ -13,6 +13,7 @@ public struct RunPlan: Sendable {
 }
 
 /// The parameters of one group of cells (everything but the scheme and the repetition).
+@usableFromInline
 struct CellShape: Hashable {
     var structure: StructureID
     var workload: WorkloadID
@@ -77,62 +78,15 @@ public enum Matrix {
     /// The calibration preset's second read work (rounds of `rl_read_work`).
     public static let calibrationReadWork = 4
 
-    /// The registered structures of one shape, in registration order: each gets every
-    /// workload of its shape.
-    static func structures(_ shape: StructureShape) -> [StructureID] {
-        StructureID.allCases.filter { $0.descriptor.shape == shape }
-    }
-
+    /// Each experiment's preset cells, in `WorkloadID` order; then `--read-work` and
+    /// `--harness`, which reshape the read-mostly slot-table cells.
     static func presetShapes(_ options: RunOptions) -> [CellShape] {
-        let full = options.preset == .full
-        let keyRange = options.keyRange ?? 16_384
-        let readPercents = options.readPercents ?? (full ? [90, 99, 100] : [99])
-        let mapThreads = options.threads ?? (full ? [1, 2, 4] : [1, 2])
-        let slotThreads = options.threads ?? (full ? [1, 2, 4] : [2])
-        let latencyThreads = options.threads ?? (full ? [2, 4] : [2])
-        let factors = full ? [1, 2, 4, 8] : [2]
-        let keyed = structures(.keyed), pools = structures(.pool), slots = structures(.slots)
-        var shapes: [CellShape] = []
-        for structure in keyed {
-            for readPercent in readPercents {
-                for threads in mapThreads {
-                    shapes.append(CellShape(structure: structure, workload: .readMostly, threads: threads,
-                                            readPercent: readPercent, keyRange: keyRange))
-                }
-            }
-            if full {
-                // The sampler's own effect: the same cells without it.
-                let readPercent = readPercents.contains(99) ? 99 : readPercents[0]
-                let threads = mapThreads.contains(2) ? 2 : mapThreads[0]
-                shapes.append(CellShape(structure: structure, workload: .readMostly, threads: threads,
-                                        readPercent: readPercent, keyRange: keyRange, sampler: false))
-            }
+        struct Shapes: ExperimentVisitor {
+            let preset: PresetContext
+            func visit<E: Experiment>(_ experiment: E.Type) -> [CellShape] { E.presetShapes(preset) }
         }
-        for structure in slots {
-            for writer in full ? [WriterMode.paced, .maxRate] : [.paced] {
-                for threads in slotThreads {
-                    shapes.append(CellShape(structure: structure, workload: .readMostly, threads: threads,
-                                            writer: writer, writerPeriodMicros: writer == .paced ? 10 : 0))
-                }
-            }
-        }
-        for threads in latencyThreads {
-            for structure in pools {
-                shapes.append(CellShape(structure: structure, workload: .reclaimLatency, threads: threads))
-            }
-            for structure in keyed {
-                shapes.append(CellShape(structure: structure, workload: .reclaimLatency, threads: threads,
-                                        readPercent: 0, keyRange: keyRange))
-            }
-        }
-        for structure in slots {
-            for factor in factors {
-                shapes.append(CellShape(structure: structure, workload: .overcommit, threads: factor * onlineCPUs,
-                                        writer: .maxRate, overcommitFactor: factor, sleepEvery: 1000, sleepMicros: 50))
-            }
-            shapes.append(CellShape(structure: structure, workload: .overcommit, threads: 2 * onlineCPUs,
-                                    writer: .maxRate, overcommitFactor: 2, sleepEvery: 1000, sleepMicros: 50, stalledReader: true))
-        }
+        let preset = PresetContext(options: options)
+        var shapes = WorkloadID.allCases.flatMap { $0.accept(Shapes(preset: preset)) }
         if let readWork = options.readWork {
             // `--read-work`: each read-mostly slot-table cell once per value.
             shapes = shapes.flatMap { shape in
