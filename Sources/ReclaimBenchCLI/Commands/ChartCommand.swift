@@ -9,12 +9,11 @@ extension ReclaimBenchCommand {
         static let configuration = CommandConfiguration(
             abstract: "Draw the charts (charts/*.svg) and report.html of a results folder, from its CSV files only.")
 
-        @Argument(help: "A results folder.")
-        var folder: String
+        @OptionGroup var folder: ResultsFolderArgument
 
         func run() throws {
             do {
-                let results = try ResultSet(folder: folder)
+                let results = try ResultSet(folder: folder.folder)
                 print(try ReportPage.write(results, to: results.folder).path)
             } catch { throw fail(error) }
         }

@@ -16,12 +16,10 @@ extension ReclaimBenchCommand {
                 measured point, then memory, then tail latency). Schemes whose 95 % intervals overlap are tied.
                 """)
 
-        @Argument(help: "A results folder.")
-        var folder: String
-        @Option(name: .customLong("read-percent"), help: "Lookups among all operations (0–100; default 99).")
-        var readPercent: Int?
-        @Option(help: "Worker threads (default: the run's CPUs).")
-        var threads: Int?
+        @OptionGroup var folder: ResultsFolderArgument
+        /// Default 99 % lookups, and the run's CPUs as threads.
+        @OptionGroup var readPercent: ReadPercentOption
+        @OptionGroup var threads: ThreadsOption
         @Option(name: .customLong("memory-bound"), help: "strict (garbage bounded whatever readers do) or loose (default).")
         var memoryBound: String = "loose"
         @Flag(help: "More threads than CPUs: answer from the overcommit workload.")
@@ -37,15 +35,15 @@ extension ReclaimBenchCommand {
                 throw fail(RunnerError(.usage, "pick: --memory-bound \(memoryBound) is not one of strict, loose"))
             }
             constraints.memoryBound = bound
-            constraints.readPercent = readPercent
-            constraints.threads = threads
+            constraints.readPercent = try readPercent.single(nil)
+            constraints.threads = try threads.counts.single(nil, allowed: 1...1024)
             constraints.oversubscribed = oversubscribed
             constraints.handoff = handoff
             constraints.latencyBudgetMicros = latencyBudgetUs
             do {
                 try constraints.validate()
-                let results = try ResultSet(folder: folder)
-                print(Pick.render(try Pick.pick(results, constraints), folder: folder), terminator: "")
+                let results = try ResultSet(folder: folder.folder)
+                print(Pick.render(try Pick.pick(results, constraints), folder: folder.folder), terminator: "")
             } catch { throw fail(error) }
         }
     }

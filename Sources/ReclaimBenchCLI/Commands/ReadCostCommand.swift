@@ -10,8 +10,7 @@ extension ReclaimBenchCommand {
             commandName: "read-cost",
             abstract: "Read-side cost per operation (guard + protect + read), one thread, 1024 slots (refscale-style).")
 
-        @Option(help: "Comma-separated scheme ids (default: every scheme; `list` shows them).")
-        var schemes: String?
+        @OptionGroup var schemes: SchemeSelection
 
         @Option(help: "Operations per repetition (1000–10000000000).")
         var operations: Int = 20_000_000
@@ -23,7 +22,6 @@ extension ReclaimBenchCommand {
         var pattern: String = "sequential"
 
         func validate() throws {
-            _ = try parseSchemes(schemes)
             guard ReclaimBenchKit.ReadCost.Pattern(rawValue: pattern) != nil else {
                 throw ValidationError("--pattern \(pattern): allowed \(ReclaimBenchKit.ReadCost.Pattern.allCases.map(\.rawValue).joined(separator: ", "))")
             }
@@ -34,7 +32,7 @@ extension ReclaimBenchCommand {
         }
 
         func run() throws {
-            let ids = try parseSchemes(schemes)
+            let ids = try schemes.ids()
             let results = ReclaimBenchKit.ReadCost.run(schemes: ids, operations: operations, repetitions: repetitions,
                                                        pattern: ReclaimBenchKit.ReadCost.Pattern(rawValue: pattern)!)
             print("read-cost, \(pattern) slots: \(operations) operations × \(repetitions) repetitions, one thread")

@@ -10,25 +10,23 @@ extension ReclaimBenchCommand {
             commandName: "retire-latency",
             abstract: "Retire→free latency and backlog under a writer replacing slots as fast as it can.")
 
-        @Option(help: "Comma-separated scheme ids (default: every scheme).")
-        var schemes: String?
+        @OptionGroup var schemes: SchemeSelection
 
-        @Option(help: "Seconds per scheme (0.1–600).")
-        var duration: Double = 2
+        /// Default 2, 0.1–600.
+        @OptionGroup var duration: DurationOption
 
-        @Option(help: "Reader threads beside the writer (0–64).")
-        var readers: Int = 1
+        /// Reader threads beside the writer: default 1, 0–64.
+        @OptionGroup var readers: ReadersOption
 
         func validate() throws {
-            _ = try parseSchemes(schemes)
-            guard (0.1...600).contains(duration) else { throw ValidationError("--duration \(duration): allowed 0.1–600 seconds") }
-            guard (0...64).contains(readers) else { throw ValidationError("--readers \(readers): allowed 0–64") }
+            _ = try duration.seconds(2, allowed: 0.1...600)
+            _ = try readers.counts.single(1, allowed: 0...64)
         }
 
         func run() throws {
             let results = ReclaimBenchKit.RetireLatency.run(
-                schemes: try parseSchemes(schemes), duration: .milliseconds(Int(duration * 1000)),
-                readers: readers, maximumSamples: 4_000_000)
+                schemes: try schemes.ids(), duration: .milliseconds(Int(try duration.seconds(2, allowed: 0.1...600) * 1000)),
+                readers: try readers.counts.single(1, allowed: 0...64)!, maximumSamples: 4_000_000)
             print(TextTable.render(
                 header: ["scheme", "updates/s", "retire→free p50", "p99", "p99.9", "max", "peak backlog", "backlog at end"],
                 rows: results.map { result in

@@ -12,18 +12,18 @@ extension ReclaimBenchCommand {
 
         @Option(help: "quick (default; every scheme × the three workloads in minutes), full (the reference run) or calibration (each Swift scheme beside its C library; the C libraries in the Swift cells and in the standalone C harness).")
         var preset: String = "quick"
-        @Option(help: "Comma-separated scheme ids (default: all; calibration: none and the four Swift/C pairs).")
-        var schemes: String?
+        /// Default: every scheme; calibration: none and the four Swift/C pairs.
+        @OptionGroup var schemes: SchemeSelection
         @Option(help: "Comma-separated cell loops: swift (every scheme through the protocol), c (the standalone C harness: read-mostly slot table, none and the C libraries). Default: swift; calibration: both.")
         var harness: String?
         @Option(help: "Comma-separated structures: harris-michael-list, hash-map, michael-scott-queue, slot-table.")
         var structures: String?
         @Option(help: "Comma-separated workloads: read-mostly, reclaim-latency, overcommit.")
         var workloads: String?
-        @Option(help: "Comma-separated thread counts for read-mostly and reclaim-latency (1–1024).")
-        var threads: String?
-        @Option(name: .customLong("read-percent"), help: "Comma-separated read percentages for the read-mostly hash map (0–100).")
-        var readPercent: String?
+        /// Comma-separated, for read-mostly and reclaim-latency (1–1024).
+        @OptionGroup var threads: ThreadsOption
+        /// Comma-separated, for the read-mostly keyed cells.
+        @OptionGroup var readPercent: ReadPercentOption
         @Option(name: .customLong("key-range"), help: "Hash-map keys 0..<N, prefilled to half (default 16384).")
         var keyRange: Int?
         @Option(name: .customLong("read-work"), help: "Comma-separated rounds of work on each read's value after its guard, in the read-mostly slot-table cells of both harnesses (0–1000; a round is a dependent xor-shift and multiply, ~1.3 ns here). Default 0; calibration: 0, and 4 beside the paced-writer cells.")
@@ -36,12 +36,12 @@ extension ReclaimBenchCommand {
         var qsInterval: String?
         @Option(name: .customLong("gp-interval"), help: "Sweep: comma-separated least microseconds between the reclaimer thread's grace periods (0–1000000, 0: one as soon as a bag is queued; default 10000), for rcu.")
         var gpInterval: String?
-        @Option(help: "Seconds of measured window per cell (default: quick 0.5, full 1).")
-        var duration: Double?
+        /// Measured window per cell (default: quick 0.5, full 1).
+        @OptionGroup var duration: DurationOption
         @Option(help: "Repetitions, the outermost loop (default: quick 1, full 5).")
         var repetitions: Int?
-        @Option(help: "Seed of the scheme order and every cell's random choices.")
-        var seed: UInt64 = 1
+        /// Of the scheme order and every cell's random choices.
+        @OptionGroup var seed: SeedOption
         @Option(help: "Results folder (must not exist; default results/<UTC time>-<preset>).")
         var out: String?
         @Option(help: "Run shard i of n (whole groups of cells, so the none cells a ratio needs stay together).")
@@ -54,15 +54,15 @@ extension ReclaimBenchCommand {
         func run() throws {
             var arguments = RunArguments()
             arguments.preset = preset
-            arguments.schemes = schemes
+            arguments.schemes = schemes.schemes
             arguments.structures = structures
             arguments.workloads = workloads
-            arguments.threads = threads
-            arguments.readPercent = readPercent
+            arguments.threads = threads.threads
+            arguments.readPercent = readPercent.readPercent
             arguments.keyRange = keyRange
-            arguments.duration = duration
+            arguments.duration = duration.duration
             arguments.repetitions = repetitions
-            arguments.seed = seed
+            arguments.seed = seed.seed
             arguments.out = out
             arguments.shard = shard
             arguments.memoryCapMegabytes = memoryCap

@@ -9,14 +9,13 @@ extension ReclaimBenchCommand {
         static let configuration = CommandConfiguration(
             abstract: "A short slot-array run of each scheme (a build check, not a benchmark).")
 
-        @Option(help: "Comma-separated scheme ids (default: every scheme; `list` shows them).")
-        var schemes: String?
+        @OptionGroup var schemes: SchemeSelection
 
-        @Option(help: "Seconds per scheme (0.1–60).")
-        var duration: Double = 1
+        /// Seconds per scheme: default 1, 0.1–60.
+        @OptionGroup var duration: DurationOption
 
-        @Option(help: "Reader threads (1–256).")
-        var readers: Int = 2
+        /// Default 2, 1–256.
+        @OptionGroup var readers: ReadersOption
 
         @Option(help: "Writer threads (1–256).")
         var writers: Int = 1
@@ -25,15 +24,15 @@ extension ReclaimBenchCommand {
         var slots: Int = 1024
 
         func validate() throws {
-            _ = try parseSchemes(schemes)
-            guard (0.1...60).contains(duration) else { throw ValidationError("--duration \(duration): allowed 0.1–60 seconds") }
-            guard (1...256).contains(readers) else { throw ValidationError("--readers \(readers): allowed 1–256") }
+            _ = try duration.seconds(1, allowed: 0.1...60)
+            _ = try readers.counts.single(2, allowed: 1...256)
             guard (1...256).contains(writers) else { throw ValidationError("--writers \(writers): allowed 1–256") }
             guard (1...1_048_576).contains(slots) else { throw ValidationError("--slots \(slots): allowed 1–1048576") }
         }
 
         func run() throws {
-            let ids = try parseSchemes(schemes)
+            let ids = try schemes.ids()
+            let duration = try duration.seconds(1, allowed: 0.1...60), readers = try readers.counts.single(2, allowed: 1...256)!
             let parameters = SlotStress.Parameters(
                 slots: slots, readers: readers, writers: writers, duration: .milliseconds(Int(duration * 1000)))
             FileHandle.standardError.write(Data(

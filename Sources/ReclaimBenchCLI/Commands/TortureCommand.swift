@@ -24,12 +24,12 @@ extension ReclaimBenchCommand {
         var planted: String?
         @Flag(name: .customLong("list-planted"), help: "List the planted broken schemes and exit.")
         var listPlanted = false
-        @Option(parsing: .unconditional, help: "Reader threads; negative: a multiple of the online CPUs (-4: 4 × CPUs, overcommit).")
-        var readers: Int = -1
+        /// Default -1 (one per online CPU); negative: a multiple of the online CPUs (-4: 4 × CPUs, overcommit).
+        @OptionGroup var readers: ReadersOption
         @Option(name: .customLong("fake-writers"), parsing: .unconditional, help: "Threads that retire extra, never-published nodes.")
         var fakeWriters: Int = 1
-        @Option(parsing: .unconditional, help: "Seconds to run.")
-        var duration: Double = 10
+        /// Seconds to run: default 10.
+        @OptionGroup var duration: DurationOption
         @Option(parsing: .unconditional, help: "Operation budget: stop after N writer replacements, or at --duration, whichever is first (0: the duration alone).")
         var replacements: Int = 0
         @Option(name: .customLong("stat-interval"), parsing: .unconditional, help: "Seconds between progress lines (0: none); a writer with no replacement in one fails the run.")
@@ -48,8 +48,7 @@ extension ReclaimBenchCommand {
         var writerIntervalUs: Int = 100
         @Option(name: .customLong("pipe-length"), parsing: .unconditional, help: "Grace periods before an object returns to the pool.")
         var pipeLength: Int = 10
-        @Option(help: "Seed of every thread's random choices.")
-        var seed: UInt64 = 1
+        @OptionGroup var seed: SeedOption
         @Option(help: "Domain thresholds: testing (scan or seal every few retires, 1 ms scan period) or default (the runner's).")
         var thresholds: String = "testing"
         @Option(name: .customLong("gp-interval"), parsing: .unconditional, help: "rcu: least microseconds between the reclaimer thread's grace periods (0–1000000; default: the thresholds' value, 0 for testing).")
@@ -63,9 +62,9 @@ extension ReclaimBenchCommand {
                 return
             }
             var options = TortureOptions()
-            options.readers = readers
+            options.readers = try readers.counts.single(-1, allowed: -1024...1024)!
             options.fakeWriters = fakeWriters
-            options.durationSeconds = duration
+            options.durationSeconds = try duration.seconds(10, allowed: 0...86_400)
             options.maxReplacements = replacements
             options.exitAfterFailureSeconds = 30
             options.statIntervalSeconds = statInterval
@@ -76,58 +75,19 @@ extension ReclaimBenchCommand {
             options.stutterSeconds = stutter
             options.writerIntervalMicros = writerIntervalUs
             options.pipeLength = pipeLength
-            options.seed = seed
-            var configuration: ReclaimerConfiguration
-            switch thresholds {
-            case "testing": configuration = .testing
-            case "default": configuration = ReclaimerConfiguration()
-            default: throw fail(RunnerError(.usage, "torture: --thresholds \(thresholds) is not one of testing, default"))
-            }
-            if let gpInterval {
-                let allowed = ReclaimerConfiguration.Knob.gracePeriodInterval.allowed
-                guard allowed.contains(gpInterval) else {
-                    throw fail(RunnerError(.usage, "torture: --gp-interval \(gpInterval): allowed \(allowed.lowerBound)–\(allowed.upperBound) µs"))
-                }
-                configuration.gracePeriodIntervalMicroseconds = gpInterval
-            }
-            struct Runner: SchemeVisitor {
-                let options: TortureOptions
-                let configuration: ReclaimerConfiguration
-                let planted: Bool
-                let quiet: Bool
-                func visit<R: Reclaimer>(_ scheme: R.Type) -> Result<TortureReport, RunnerError> {
-                    do {
-                        return .success(try Torture.run(R.self, options: options, configuration: configuration, planted: planted) { line in
-                            if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }
-                        })
-                    } catch { return .failure(error) }
-                }
-            }
+            options.seed = seed.seed
             let command = CommandLine.arguments.map(shellQuoted).joined(separator: " ")
                 + (isStressBuild ? "   (a stress build: RECLAIMBENCH_STRESS=1 swift build --build-path .build-stress)" : "")
-            Torture.reproduceCommand.withLock { $0 = command }
-            let result: Result<TortureReport, RunnerError>
-            switch (scheme, planted) {
-            case (nil, nil):
-                throw fail(RunnerError(.usage, "torture: name a scheme (reclaim-bench list) or --planted NAME (--list-planted)"))
-            case (.some, .some):
-                throw fail(RunnerError(.usage, "torture: name a scheme or --planted, not both"))
-            case (let id?, nil):
-                let parsed: SchemeID
-                do { parsed = try SchemeID.parse(id) } catch { throw fail(RunnerError(.usage, "torture: \(error)")) }
-                result = parsed.accept(Runner(options: options, configuration: configuration, planted: false, quiet: quiet))
-            case (nil, let name?):
-                let parsed: PlantedScheme
-                do { parsed = try PlantedScheme.parse(name) } catch { throw fail(error) }
-                result = parsed.accept(Runner(options: options, configuration: configuration, planted: true, quiet: quiet))
-            }
-            switch result {
-            case .failure(let error): throw fail(error)
-            case .success(var report):
-                report.reproduce = command
-                print(report.render(), terminator: "")
-                if !report.success { throw ExitCode(1) }
-            }
+            let quiet = self.quiet
+            let report: TortureReport
+            do {
+                report = try Torture.run(scheme: scheme, planted: planted, options: options, thresholds: thresholds,
+                                         gracePeriodMicroseconds: gpInterval, reproduce: command) { line in
+                    if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+                }
+            } catch { throw fail(error) }
+            print(report.render(), terminator: "")
+            if !report.success { throw ExitCode(1) }
         }
     }
 }

@@ -1,0 +1,115 @@
+import ArgumentParser
+import Reclamation
+import ReclaimBenchKit
+
+// Every option two commands share is declared once, here, as an option group; a command
+// includes the groups it takes (`@OptionGroup var schemes: SchemeSelection`) and reads
+// them through their methods, which check the value and name what is allowed. Values
+// that may be negative or malformed are parsed `.unconditional`, so that `--duration -1`
+// is refused with the allowed range instead of "Missing value".
+
+/// `--schemes`: comma-separated ids of registered schemes; nil means every one.
+struct SchemeSelection: ParsableArguments {
+    @Option(help: "Comma-separated scheme ids (default: every registered scheme the command can run; `list` shows them).")
+    var schemes: String?
+
+    func validate() throws { _ = try ids() }
+
+    /// The schemes named, or every registered one.
+    func ids() throws -> [SchemeID] { try parseSchemes(schemes) }
+}
+
+/// A results folder, as the positional argument of the commands that read one.
+struct ResultsFolderArgument: ParsableArguments {
+    @Argument(help: "A results folder.")
+    var folder: String
+}
+
+/// `--read-percent`: lookups among all operations, in percent.
+struct ReadPercentOption: ParsableArguments {
+    @Option(name: .customLong("read-percent"), parsing: .unconditional,
+            help: "Lookups among all operations, in percent (0–100); `run` takes a comma-separated list, the others one value.")
+    var readPercent: String?
+
+    /// Every value given, each in 0–100; nil when the option is absent.
+    func values() throws -> [Int]? {
+        guard let readPercent else { return nil }
+        let values = readPercent.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+        guard !values.isEmpty, values.allSatisfy({ $0.map { (0...100).contains($0) } ?? false }) else {
+            throw ValidationError("--read-percent \(readPercent): allowed a percentage 0–100 (run: a comma-separated list of them)")
+        }
+        return values.map { $0! }
+    }
+
+    /// The one value given, or `fallback`.
+    func single(_ fallback: Int?) throws -> Int? {
+        guard let values = try values() else { return fallback }
+        guard values.count == 1 else { throw ValidationError("--read-percent \(readPercent!): this command takes one percentage (0–100)") }
+        return values[0]
+    }
+}
+
+/// `--seed`: the seed of every random choice.
+struct SeedOption: ParsableArguments {
+    @Option(help: "Seed of every random choice (default 1).")
+    var seed: UInt64 = 1
+}
+
+/// `--duration`: seconds; each command gives its default and range.
+struct DurationOption: ParsableArguments {
+    @Option(parsing: .unconditional, help: "Seconds (run: of measured window per cell; the others: per measurement). Each command's range is in its error.")
+    var duration: Double?
+
+    /// The value given, or `fallback`; refused outside `allowed`.
+    func seconds(_ fallback: Double, allowed: ClosedRange<Double>) throws -> Double {
+        let value = duration ?? fallback
+        guard value.isFinite, allowed.contains(value) else {
+            throw ValidationError("--duration \(value): allowed \(format(allowed.lowerBound))–\(format(allowed.upperBound)) seconds")
+        }
+        return value
+    }
+
+    /// The value given (nil: the caller's default applies later), refused outside `allowed`.
+    func optionalSeconds(allowed: ClosedRange<Double>) throws -> Double? {
+        guard duration != nil else { return nil }
+        return try seconds(0, allowed: allowed)
+    }
+
+    private func format(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(value) }
+}
+
+/// A comma-separated list of counts (`--threads`, `--readers`), or one count.
+struct CountList {
+    let flag: String, text: String?
+
+    func values(allowed: ClosedRange<Int>) throws -> [Int]? {
+        guard let text else { return nil }
+        let values = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+        guard !values.isEmpty, values.allSatisfy({ $0.map { allowed.contains($0) } ?? false }) else {
+            throw ValidationError("\(flag) \(text): allowed a comma-separated list of counts \(allowed.lowerBound)–\(allowed.upperBound)")
+        }
+        return values.map { $0! }
+    }
+
+    func single(_ fallback: Int?, allowed: ClosedRange<Int>) throws -> Int? {
+        guard let values = try values(allowed: allowed) else { return fallback }
+        guard values.count == 1 else { throw ValidationError("\(flag) \(text!): this command takes one count (\(allowed.lowerBound)–\(allowed.upperBound))") }
+        return values[0]
+    }
+}
+
+/// `--threads`: worker threads, one count or a comma-separated list.
+struct ThreadsOption: ParsableArguments {
+    @Option(parsing: .unconditional, help: "Worker threads: a count, or a comma-separated list where the command runs several (run, map-throughput).")
+    var threads: String?
+
+    var counts: CountList { CountList(flag: "--threads", text: threads) }
+}
+
+/// `--readers`: reader threads, one count or a comma-separated list.
+struct ReadersOption: ParsableArguments {
+    @Option(parsing: .unconditional, help: "Reader threads: a count, or a comma-separated list where the command runs several (sync-latency); torture: negative, a multiple of the online CPUs (-4: 4 × CPUs).")
+    var readers: String?
+
+    var counts: CountList { CountList(flag: "--readers", text: readers) }
+}
