@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""The source layout's two rules (issue 16):
+"""The source layout's rules (issue 16):
 - no Swift file over 500 lines (Sources, Tests, Examples, Benchmarks);
 - no folder-level dependency cycle inside a module of Sources/ (or an example's Sources/):
   folder A depends on folder B when a file in A names a type declared at the top level of
   a file in B. A cycle means two folders are one concept split, or a helper sits above its
   user; move the file that closes it.
+- every command-line option is declared once: a flag two command files declare belongs
+  in an option group (Sources/ReclaimBenchCLI/Options/).
 Names are found lexically (comments and string literals removed), so a use through type
 inference alone is not seen: the check can miss an edge, never invent one from a comment.
 Exit 1 with the offending files, folders and the names that make each edge.
@@ -96,8 +98,22 @@ for modules in module_roots:
                                for a in component for b in component if b in edges[a])
             problems.append(f"{os.path.relpath(module_dir, root)}: folders in a cycle: {', '.join(component)} — {detail}")
 
+# Options declared in more than one command file.
+commands = os.path.join(root, "Sources", "ReclaimBenchCLI", "Commands")
+declared = collections.defaultdict(set)
+if os.path.isdir(commands):
+    for path in swift_files(commands):
+        text = open(path, encoding="utf-8").read()
+        for match in re.finditer(r"@(Option|Flag|Argument)\b(\([^\n]*\))?\s*\n?\s*var (\w+)", text):
+            long = re.search(r'customLong\("([\w-]+)"\)', match.group(2) or "")
+            name = long.group(1) if long else re.sub(r"([A-Z])", lambda m: "-" + m.group(1).lower(), match.group(3))
+            declared[name].add(os.path.basename(path))
+for name, files in sorted(declared.items()):
+    if len(files) > 1:
+        problems.append(f"option --{name} is declared in {', '.join(sorted(files))}: make it an option group in Options/")
+
 for problem in problems:
     print(problem)
 if problems:
     sys.exit(1)
-print("layout: no Swift file over 500 lines, no folder-level cycle")
+print("layout: no Swift file over 500 lines, no folder-level cycle, every command-line option declared once")

@@ -18,8 +18,8 @@ extension ReclaimBenchCommand {
         /// Default 99.
         @OptionGroup var readPercent: ReadPercentOption
 
-        @Option(name: .customLong("key-range"), help: "Keys 0..<N, prefilled to half (2–16777216).")
-        var keyRange: Int = 16384
+        @OptionGroup var keyRangeOption: KeyRangeOption
+        var keyRange: Int { (try? keyRangeOption.value(16_384)) ?? 16_384 }
 
         /// Default 1, 0.1–600.
         @OptionGroup var duration: DurationOption
@@ -29,7 +29,7 @@ extension ReclaimBenchCommand {
         func validate() throws {
             _ = try threadCounts()
             _ = try readPercent.single(99)
-            guard (2...16_777_216).contains(keyRange) else { throw ValidationError("--key-range \(keyRange): allowed 2–16777216") }
+            _ = try keyRangeOption.value(16_384)
             _ = try duration.seconds(1, allowed: 0.1...600)
         }
 

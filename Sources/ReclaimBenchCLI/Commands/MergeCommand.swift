@@ -11,10 +11,10 @@ extension ReclaimBenchCommand {
 
         @Argument(help: "The shards' results folders.")
         var shards: [String]
-        @Option(help: "The merged results folder (must not exist).")
-        var out: String
+        @OptionGroup var out: OutOption
 
         func run() throws {
+            let out = try self.out.required("merge")
             do {
                 let folder = try ReclaimBenchKit.Merge.merge(shards, into: out, command: CommandLine.arguments)
                 print(folder.path)

@@ -10,8 +10,7 @@ extension ReclaimBenchCommand {
             commandName: "probe",
             abstract: "Run exactly N single-thread operations of one scheme, for counting instructions under callgrind (scripts/instruction-check.sh).")
 
-        @Argument(help: "Scheme id (reclaim-bench list).")
-        var scheme: String
+        @OptionGroup var schemeArgument: SchemeArgument
 
         @Argument(help: "Operation: read (guard + protect + read) or lookup (hash map contains).")
         var operation: String
@@ -20,6 +19,7 @@ extension ReclaimBenchCommand {
         var count: Int = 100_000
 
         func run() throws {
+            let scheme = try schemeArgument.required("probe")
             let id: SchemeID
             do { id = try SchemeID.parse(scheme) } catch { throw fail(RunnerError(.usage, "probe: \(error)")) }
             guard let kind = InstructionProbe.Operation(rawValue: operation) else {

@@ -15,8 +15,9 @@ extension ReclaimBenchCommand {
         @Option(help: "Operations per repetition (1000–10000000000).")
         var operations: Int = 20_000_000
 
-        @Option(help: "Repetitions (1–100); the median and the spread are reported.")
-        var repetitions: Int = 7
+        /// The median and the spread are reported: default 7, 1–100.
+        @OptionGroup var repetitionsOption: RepetitionsOption
+        var repetitions: Int { (try? repetitionsOption.value(7, allowed: 1...100)) ?? 7 }
 
         @Option(help: "Which slot each read takes: sequential (0, 1, 2, …) or random (a draw per read, as the cells and the C harness).")
         var pattern: String = "sequential"
@@ -28,7 +29,7 @@ extension ReclaimBenchCommand {
             guard (1000...10_000_000_000).contains(operations) else {
                 throw ValidationError("--operations \(operations): allowed 1000–10000000000")
             }
-            guard (1...100).contains(repetitions) else { throw ValidationError("--repetitions \(repetitions): allowed 1–100") }
+            _ = try repetitionsOption.value(7, allowed: 1...100)
         }
 
         func run() throws {

@@ -24,8 +24,7 @@ extension ReclaimBenchCommand {
         @OptionGroup var threads: ThreadsOption
         /// Comma-separated, for the read-mostly keyed cells.
         @OptionGroup var readPercent: ReadPercentOption
-        @Option(name: .customLong("key-range"), help: "Hash-map keys 0..<N, prefilled to half (default 16384).")
-        var keyRange: Int?
+        @OptionGroup var keyRange: KeyRangeOption
         @Option(name: .customLong("read-work"), help: "Comma-separated rounds of work on each read's value after its guard, in the read-mostly slot-table cells of both harnesses (0–1000; a round is a dependent xor-shift and multiply, ~1.3 ns here). Default 0; calibration: 0, and 4 beside the paced-writer cells.")
         var readWork: String?
         @Option(name: .customLong("bag-capacity"), help: "Sweep: comma-separated nodes per bag (1–65536; default 64). Each value but the default runs every cell again for the schemes that read it (ebr, qsbr, rcu, ck-epoch), with none beside them.")
@@ -34,22 +33,20 @@ extension ReclaimBenchCommand {
         var retireScanThreshold: String?
         @Option(name: .customLong("qs-interval"), help: "Sweep: comma-separated quiescent-state intervals, operations per announcement (1–1000000; default 1), for qsbr and urcu-qsbr.")
         var qsInterval: String?
-        @Option(name: .customLong("gp-interval"), help: "Sweep: comma-separated least microseconds between the reclaimer thread's grace periods (0–1000000, 0: one as soon as a bag is queued; default 10000), for rcu.")
-        var gpInterval: String?
+        @OptionGroup var gpInterval: GracePeriodIntervalOption
         /// Measured window per cell (default: quick 0.5, full 1).
         @OptionGroup var duration: DurationOption
-        @Option(help: "Repetitions, the outermost loop (default: quick 1, full 5).")
-        var repetitions: Int?
+        @OptionGroup var repetitions: RepetitionsOption
         /// Of the scheme order and every cell's random choices.
         @OptionGroup var seed: SeedOption
-        @Option(help: "Results folder (must not exist; default results/<UTC time>-<preset>).")
-        var out: String?
+        @OptionGroup var outOption: OutOption
+        var out: String? { outOption.out }
         @Option(help: "Run shard i of n (whole groups of cells, so the none cells a ratio needs stay together).")
         var shard: String?
         @Option(name: .customLong("memory-cap"), help: "MiB of jemalloc-allocated memory at which a cell stops (default 4096).")
         var memoryCap: Int = 4096
-        @Flag(help: "No progress lines.")
-        var quiet = false
+        @OptionGroup var quietFlag: QuietFlag
+        var quiet: Bool { quietFlag.quiet }
 
         func run() throws {
             var arguments = RunArguments()
@@ -59,9 +56,9 @@ extension ReclaimBenchCommand {
             arguments.workloads = workloads
             arguments.threads = threads.threads
             arguments.readPercent = readPercent.readPercent
-            arguments.keyRange = keyRange
+            arguments.keyRange = keyRange.keyRange
             arguments.duration = duration.duration
-            arguments.repetitions = repetitions
+            arguments.repetitions = repetitions.repetitions
             arguments.seed = seed.seed
             arguments.out = out
             arguments.shard = shard
@@ -71,7 +68,7 @@ extension ReclaimBenchCommand {
             arguments.knobs[.bagCapacity] = bagCapacity
             arguments.knobs[.retireScanThreshold] = retireScanThreshold
             arguments.knobs[.quiescentStateInterval] = qsInterval
-            arguments.knobs[.gracePeriodInterval] = gpInterval
+            arguments.knobs[.gracePeriodInterval] = gpInterval.gpInterval
             let options: RunOptions
             do { options = try RunOptions(arguments) } catch { throw fail(error) }
             rs_install_interrupt_handlers()

@@ -18,8 +18,8 @@ extension ReclaimBenchCommand {
                 with cross-thread release) or held long on the same thread (the others).
                 """)
 
-        @Argument(help: "Scheme id (reclaim-bench list); or use --planted.")
-        var scheme: String?
+        /// Or use --planted.
+        @OptionGroup var scheme: SchemeArgument
         @Option(help: "Run a deliberately broken scheme (see --list-planted); it must fail.")
         var planted: String?
         @Flag(name: .customLong("list-planted"), help: "List the planted broken schemes and exit.")
@@ -51,10 +51,8 @@ extension ReclaimBenchCommand {
         @OptionGroup var seed: SeedOption
         @Option(help: "Domain thresholds: testing (scan or seal every few retires, 1 ms scan period) or default (the runner's).")
         var thresholds: String = "testing"
-        @Option(name: .customLong("gp-interval"), parsing: .unconditional, help: "rcu: least microseconds between the reclaimer thread's grace periods (0–1000000; default: the thresholds' value, 0 for testing).")
-        var gpInterval: Int?
-        @Flag(help: "No progress lines.")
-        var quiet = false
+        @OptionGroup var gpInterval: GracePeriodIntervalOption
+        @OptionGroup var quietFlag: QuietFlag
 
         func run() throws {
             if listPlanted {
@@ -78,11 +76,12 @@ extension ReclaimBenchCommand {
             options.seed = seed.seed
             let command = CommandLine.arguments.map(shellQuoted).joined(separator: " ")
                 + (isStressBuild ? "   (a stress build: RECLAIMBENCH_STRESS=1 swift build --build-path .build-stress)" : "")
-            let quiet = self.quiet
+            let quiet = quietFlag.quiet
+            let gracePeriod = try gpInterval.single()
             let report: TortureReport
             do {
-                report = try Torture.run(scheme: scheme, planted: planted, options: options, thresholds: thresholds,
-                                         gracePeriodMicroseconds: gpInterval, reproduce: command) { line in
+                report = try Torture.run(scheme: scheme.scheme, planted: planted, options: options, thresholds: thresholds,
+                                         gracePeriodMicroseconds: gracePeriod, reproduce: command) { line in
                     if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }
                 }
             } catch { throw fail(error) }

@@ -113,3 +113,72 @@ struct ReadersOption: ParsableArguments {
 
     var counts: CountList { CountList(flag: "--readers", text: readers) }
 }
+
+/// `--key-range`: keys 0..<N of the keyed structures, prefilled to half.
+struct KeyRangeOption: ParsableArguments {
+    @Option(name: .customLong("key-range"), parsing: .unconditional, help: "Keys 0..<N, prefilled to half (2–16777216; default 16384).")
+    var keyRange: Int?
+
+    func value(_ fallback: Int?) throws -> Int? {
+        guard let keyRange else { return fallback }
+        guard (2...16_777_216).contains(keyRange) else { throw ValidationError("--key-range \(keyRange): allowed 2–16777216") }
+        return keyRange
+    }
+}
+
+/// `--repetitions`: how many times each measurement runs.
+struct RepetitionsOption: ParsableArguments {
+    @Option(parsing: .unconditional, help: "Repetitions (run: the outermost loop, default quick 1, full 5; read-cost: 1–100, default 7).")
+    var repetitions: Int?
+
+    func value(_ fallback: Int?, allowed: ClosedRange<Int>) throws -> Int? {
+        guard let repetitions else { return fallback }
+        guard allowed.contains(repetitions) else {
+            throw ValidationError("--repetitions \(repetitions): allowed \(allowed.lowerBound)–\(allowed.upperBound)")
+        }
+        return repetitions
+    }
+}
+
+/// `--quiet`: no progress lines.
+struct QuietFlag: ParsableArguments {
+    @Flag(help: "No progress lines.")
+    var quiet = false
+}
+
+/// `--out`: the results folder a command creates (it must not exist).
+struct OutOption: ParsableArguments {
+    @Option(help: "Results folder to create (must not exist; run: default results/<UTC time>-<preset>).")
+    var out: String?
+
+    /// For the commands that need one (merge).
+    func required(_ command: String) throws -> String {
+        guard let out else { throw ValidationError("\(command): --out FOLDER is required (a folder that does not exist yet)") }
+        return out
+    }
+}
+
+/// `--gp-interval`: least microseconds between rcu's grace periods; a sweep's list in `run`.
+struct GracePeriodIntervalOption: ParsableArguments {
+    @Option(name: .customLong("gp-interval"), parsing: .unconditional,
+            help: "rcu: least microseconds between the reclaimer thread's grace periods (0–1000000; 0: one as soon as a bag is queued; default 10000, torture's testing thresholds 0). run: a comma-separated sweep.")
+    var gpInterval: String?
+
+    /// The one value given (torture), checked by the Kit.
+    func single() throws -> Int? {
+        guard let gpInterval else { return nil }
+        guard let value = Int(gpInterval) else { throw ValidationError("--gp-interval \(gpInterval): this command takes one count of microseconds (0–1000000)") }
+        return value
+    }
+}
+
+/// A scheme id as the positional argument (probe, torture).
+struct SchemeArgument: ParsableArguments {
+    @Argument(help: "Scheme id (reclaim-bench list).")
+    var scheme: String?
+
+    func required(_ command: String) throws -> String {
+        guard let scheme else { throw ValidationError("\(command): name a scheme (reclaim-bench list)") }
+        return scheme
+    }
+}
