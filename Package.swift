@@ -36,6 +36,7 @@ let package = Package(
     name: "ReclaimBench",
     products: [
         .library(name: "Reclamation", targets: ["Reclamation"]),
+        .library(name: "ReclaimBenchSupport", targets: ["ReclaimBenchSupport"]),
         .library(name: "LockFreeStructures", targets: ["LockFreeStructures"]),
         .library(name: "ReclaimBenchKit", targets: ["ReclaimBenchKit"]),
         .library(name: "ReclaimBenchCLI", targets: ["ReclaimBenchCLI"]),
@@ -75,22 +76,28 @@ let package = Package(
                 .linkedLibrary("ck"),
             ] + (withoutJemalloc ? [] : [.linkedLibrary("jemalloc")])
         ),
+        // The harness's helpers (OS threads, a pthread-mutex box, SplitMix64): below
+        // Reclamation, which imports them internally, so its public API does not export them.
+        .target(
+            name: "ReclaimBenchSupport",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Reclamation",
-            dependencies: ["CReclaimSupport", "CReferenceLibraries", .product(name: "Atomics", package: "swift-atomics")]
+            dependencies: ["ReclaimBenchSupport", "CReclaimSupport", "CReferenceLibraries", .product(name: "Atomics", package: "swift-atomics")]
                 + jemallocDependency,
             swiftSettings: swiftSettings
         ),
         // Structures written once, generic over R: Reclaimer (hot paths @inlinable).
         .target(
             name: "LockFreeStructures",
-            dependencies: ["Reclamation"],
+            dependencies: ["Reclamation", "ReclaimBenchSupport"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "ReclaimBenchKit",
             dependencies: [
-                "Reclamation", "LockFreeStructures", "CReclaimSupport", "CReferenceLibraries",
+                "Reclamation", "LockFreeStructures", "ReclaimBenchSupport", "CReclaimSupport", "CReferenceLibraries",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: swiftSettings
@@ -118,17 +125,17 @@ let package = Package(
         ),
         .testTarget(
             name: "ReclaimBenchKitTests",
-            dependencies: ["Reclamation", "LockFreeStructures", "ReclaimBenchKit", "CReferenceLibraries", "TestSupport"],
+            dependencies: ["Reclamation", "LockFreeStructures", "ReclaimBenchKit", "CReferenceLibraries", "ReclaimBenchSupport", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "LockFreeStructuresTests",
-            dependencies: ["Reclamation", "LockFreeStructures", "ReclaimBenchKit", "TestSupport"],
+            dependencies: ["Reclamation", "LockFreeStructures", "ReclaimBenchKit", "ReclaimBenchSupport", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ReclamationTests",
-            dependencies: ["Reclamation", "LockFreeStructures", "ReclaimBenchKit", "CReclaimSupport", "TestSupport"],
+            dependencies: ["Reclamation", "LockFreeStructures", "ReclaimBenchKit", "CReclaimSupport", "ReclaimBenchSupport", "TestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,4 +1,5 @@
 @_spi(Planted) import LockFreeStructures
+import ReclaimBenchSupport
 import Reclamation
 import ReclaimBenchKit
 import Synchronization

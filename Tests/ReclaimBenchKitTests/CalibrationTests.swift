@@ -1,6 +1,7 @@
 import CReferenceLibraries
 import Foundation
 import LockFreeStructures
+import ReclaimBenchSupport
 import Reclamation
 import ReclaimBenchKit
 import Testing

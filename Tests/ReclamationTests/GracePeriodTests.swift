@@ -1,6 +1,7 @@
 import CReclaimSupport
 @_spi(Planted) @_spi(Testing) import Reclamation
 import ReclaimBenchKit
+import ReclaimBenchSupport
 import Synchronization
 import Testing
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
 import CReclaimSupport
 @_spi(Planted) import Reclamation
+import ReclaimBenchSupport
 import Synchronization
 import Testing
 #if canImport(Glibc)

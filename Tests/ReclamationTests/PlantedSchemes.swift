@@ -9,6 +9,7 @@
 //   allocates-on-read     — protect() allocates and frees a small block
 // Hazard-pointer faults are planted in HazardPointerDomain itself (@_spi(Planted)).
 
+import ReclaimBenchSupport
 import Reclamation
 import Synchronization
 #if canImport(Glibc)

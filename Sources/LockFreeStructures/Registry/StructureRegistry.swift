@@ -1,3 +1,4 @@
+import ReclaimBenchSupport
 import Reclamation
 
 /// A structure's command-line id: one registered in this process (the built-in ones unless

@@ -1,4 +1,5 @@
 import Foundation
+import ReclaimBenchSupport
 import Reclamation
 
 /// Each Swift scheme against its C library, and each C library in both harnesses: the

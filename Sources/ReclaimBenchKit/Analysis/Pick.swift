@@ -1,4 +1,5 @@
 import Foundation
+import ReclaimBenchSupport
 import Reclamation
 
 /// `reclaim-bench pick`: which scheme fits a user's constraints, argued from a results

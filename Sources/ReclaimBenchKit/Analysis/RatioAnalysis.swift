@@ -1,4 +1,5 @@
 import Foundation
+import ReclaimBenchSupport
 import Reclamation
 
 /// Ratios of a scheme's measurement to `none`'s, paired by repetition (the same group of

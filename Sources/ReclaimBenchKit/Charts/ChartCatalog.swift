@@ -1,4 +1,5 @@
 import Foundation
+import ReclaimBenchSupport
 import Reclamation
 
 /// One chart of a results folder: where it goes, the report section it belongs to and

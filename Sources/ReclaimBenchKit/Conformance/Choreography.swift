@@ -1,4 +1,5 @@
 import CReclaimSupport
+import ReclaimBenchSupport
 import Reclamation
 import Synchronization
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
 import CReclaimSupport
 import LockFreeStructures
+import ReclaimBenchSupport
 import Reclamation
 
 /// The cells a run executes, and the combinations it could not (listed, never skipped

@@ -1,6 +1,7 @@
 import CReferenceLibraries
 import Histogram
 import LockFreeStructures
+import ReclaimBenchSupport
 import Reclamation
 import Synchronization
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import ReclaimBenchSupport
 import Reclamation
 
 /// The cell bodies a benchmark executable registered for schemes and structures from

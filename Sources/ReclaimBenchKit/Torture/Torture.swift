@@ -14,6 +14,7 @@ import Foundation
 // saw in the Reader Pipe. An age above 1 under protection is a premature reclamation.
 
 import CReclaimSupport
+import ReclaimBenchSupport
 import Reclamation
 import Synchronization
 #if canImport(Glibc)

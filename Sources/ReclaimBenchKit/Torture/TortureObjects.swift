@@ -1,4 +1,5 @@
 import Foundation
+import ReclaimBenchSupport
 import Reclamation
 import Synchronization
 

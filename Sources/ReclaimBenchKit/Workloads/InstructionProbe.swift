@@ -1,4 +1,5 @@
 import LockFreeStructures
+import ReclaimBenchSupport
 import Reclamation
 import Synchronization
 

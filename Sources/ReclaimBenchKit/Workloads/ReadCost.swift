@@ -1,3 +1,4 @@
+import ReclaimBenchSupport
 import Reclamation
 #if canImport(Glibc)
 import Glibc

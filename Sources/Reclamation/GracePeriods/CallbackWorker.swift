@@ -1,3 +1,4 @@
+internal import ReclaimBenchSupport
 import Synchronization
 
 /// rcu's reclaimer thread (liburcu's call_rcu thread): threads queue full bags; the worker

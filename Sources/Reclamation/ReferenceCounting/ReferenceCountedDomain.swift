@@ -35,6 +35,7 @@
 // RC-E2 orders every holder's accesses before the free. Garbage is automatic but not
 // bounded: a stalled reader holding a list or queue node keeps its chain of successors.
 
+internal import ReclaimBenchSupport
 import Synchronization
 
 /// Split reference counting: counted protections, nodes free themselves.

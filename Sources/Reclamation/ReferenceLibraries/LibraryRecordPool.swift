@@ -1,3 +1,4 @@
+internal import ReclaimBenchSupport
 import Synchronization
 
 /// The C records (ck_epoch_record_t, ck_hp_record_t) of one domain, and who holds them.

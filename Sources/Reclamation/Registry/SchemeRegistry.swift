@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+internal import ReclaimBenchSupport
 #endif
 
 /// A scheme's command-line id: one of the schemes registered in this process (the

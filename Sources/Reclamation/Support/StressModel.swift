@@ -29,6 +29,7 @@
 // CPU would is what makes a missing fence fail.
 
 import CReclaimSupport
+internal import ReclaimBenchSupport
 import Synchronization
 #if canImport(Glibc)
 import Glibc

@@ -1,3 +1,4 @@
+import ReclaimBenchSupport
 import Reclamation
 import Synchronization
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import ReclaimBenchSupport
 import Reclamation
 
 /// The injected yield point of a planted (deliberately broken) scheme.
