@@ -10,15 +10,15 @@ extension ReclaimBenchCommand {
             abstract: "Run the matrix (default: the quick preset) → results/<run-id>/: runs.csv, series.csv, latency.csv, manifest.json, charts/, report.html.",
             discussion: "Every cell runs in its own process. Ctrl-C abandons the cell in flight and keeps every finished one.")
 
-        @Option(help: "quick (default; every scheme × the three workloads in minutes), full (the reference run) or calibration (each Swift scheme beside its C library; the C libraries in the Swift cells and in the standalone C harness).")
+        @Option(help: "quick (default; every scheme × every experiment in minutes), full (the reference run) or calibration (each Swift scheme beside its C library; the C libraries in the Swift cells and in the standalone C harness).")
         var preset: String = "quick"
         /// Default: every scheme; calibration: none and the four Swift/C pairs.
         @OptionGroup var schemes: SchemeSelection
         @Option(help: "Comma-separated cell loops: swift (every scheme through the protocol), c (the standalone C harness: read-mostly slot table, none and the C libraries). Default: swift; calibration: both.")
         var harness: String?
-        @Option(help: "Comma-separated structures: harris-michael-list, hash-map, michael-scott-queue, slot-table.")
+        @Option(help: "Comma-separated structure ids (default: every registered structure; `list` shows them).")
         var structures: String?
-        @Option(help: "Comma-separated workloads: read-mostly, reclaim-latency, overcommit.")
+        @Option(help: "Comma-separated workload ids (default: every experiment; an unknown id is refused with the list of them).")
         var workloads: String?
         /// Comma-separated, for read-mostly and reclaim-latency (1–1024).
         @OptionGroup var threads: ThreadsOption
