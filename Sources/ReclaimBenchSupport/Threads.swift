@@ -49,7 +49,9 @@ public struct SharedPointer<Pointee: ~Copyable>: @unchecked Sendable {
 /// A small deterministic generator (SplitMix64): workloads and tests draw from it so that
 /// a seed reproduces a run's choices.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
-    @usableFromInline var state: UInt64
+    /// The generator's whole state: a seed that continues the sequence (the stress model
+    /// keeps it in C thread-local storage between draws).
+    public var state: UInt64
     public init(seed: UInt64) { state = seed }
     /// `@inlinable`: the cells draw one per operation from another module.
     @inlinable
