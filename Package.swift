@@ -39,6 +39,7 @@ let package = Package(
         .library(name: "ReclaimBenchSupport", targets: ["ReclaimBenchSupport"]),
         .library(name: "LockFreeStructures", targets: ["LockFreeStructures"]),
         .library(name: "ReclaimBenchKit", targets: ["ReclaimBenchKit"]),
+        .library(name: "ReclaimTorture", targets: ["ReclaimTorture"]),
         .library(name: "ReclaimBenchCLI", targets: ["ReclaimBenchCLI"]),
         .executable(name: "reclaim-bench", targets: ["reclaim-bench"]),
     ],
@@ -102,12 +103,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Torture (after rcutorture/hazptrtorture), apart from the benchmark: the run and its
+        // supervisor, writer, readers, release thread, stutter, checks, report; Planted/.
+        .target(
+            name: "ReclaimTorture",
+            dependencies: ["Reclamation", "ReclaimBenchSupport", "ReclaimBenchKit", "CReclaimSupport"],
+            swiftSettings: swiftSettings
+        ),
         // Every command, over the Kit; a client's executable calls
         // ReclaimBenchCommand.main(schemes:structures:) with its own lists.
         .target(
             name: "ReclaimBenchCLI",
             dependencies: [
-                "ReclaimBenchKit", "Reclamation", "LockFreeStructures", "CReclaimSupport",
+                "ReclaimBenchKit", "ReclaimTorture", "Reclamation", "LockFreeStructures", "CReclaimSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -125,17 +133,17 @@ let package = Package(
         ),
         .testTarget(
             name: "ReclaimBenchKitTests",
-            dependencies: ["Reclamation", "LockFreeStructures", "ReclaimBenchKit", "CReferenceLibraries", "ReclaimBenchSupport", "TestSupport"],
+            dependencies: ["Reclamation", "LockFreeStructures", "ReclaimBenchKit", "CReferenceLibraries", "ReclaimBenchSupport", "ReclaimTorture", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "LockFreeStructuresTests",
-            dependencies: ["Reclamation", "LockFreeStructures", "ReclaimBenchKit", "ReclaimBenchSupport", "TestSupport"],
+            dependencies: ["Reclamation", "LockFreeStructures", "ReclaimBenchKit", "ReclaimBenchSupport", "ReclaimTorture", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ReclamationTests",
-            dependencies: ["Reclamation", "LockFreeStructures", "ReclaimBenchKit", "CReclaimSupport", "ReclaimBenchSupport", "TestSupport"],
+            dependencies: ["Reclamation", "LockFreeStructures", "ReclaimBenchKit", "CReclaimSupport", "ReclaimBenchSupport", "ReclaimTorture", "TestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

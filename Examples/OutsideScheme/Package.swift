@@ -34,6 +34,7 @@ let package = Package(
             dependencies: [
                 "OutsideSchemes",
                 .product(name: "ReclaimBenchKit", package: "ReclaimBench"),
+                .product(name: "ReclaimTorture", package: "ReclaimBench"),
             ],
             swiftSettings: [.enableExperimentalFeature("SuppressedAssociatedTypes")]
         ),

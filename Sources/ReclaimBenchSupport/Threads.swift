@@ -74,3 +74,14 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         Int(truncatingIfNeeded: ((bits & 0xFFFF_FFFF) &* bound) >> 32)
     }
 }
+
+/// CLOCK_MONOTONIC in nanoseconds: the one clock the harness, the workloads and torture
+/// read (windows, deadlines, sleeps measured).
+public enum MonotonicClock {
+    @inlinable
+    public static func nanoseconds() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
+    }
+}

@@ -2,6 +2,7 @@
 import ReclaimBenchSupport
 import Reclamation
 import ReclaimBenchKit
+import ReclaimTorture
 import Synchronization
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,7 @@
 @_spi(Planted) import LockFreeStructures
 import Reclamation
 import ReclaimBenchKit
+import ReclaimTorture
 import Testing
 import TestSupport
 

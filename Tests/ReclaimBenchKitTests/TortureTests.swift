@@ -1,4 +1,5 @@
 import ReclaimBenchKit
+import ReclaimTorture
 import Reclamation
 import Testing
 import TestSupport

@@ -1,5 +1,6 @@
 @_spi(Planted) import Reclamation
 import ReclaimBenchKit
+import ReclaimTorture
 import Testing
 import TestSupport
 

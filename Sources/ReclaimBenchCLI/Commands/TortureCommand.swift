@@ -3,6 +3,7 @@ import CReclaimSupport
 import Foundation
 import Reclamation
 import ReclaimBenchKit
+import ReclaimTorture
 
 extension ReclaimBenchCommand {
     struct TortureCommand: ParsableCommand {

@@ -51,9 +51,5 @@ final class Sampler: @unchecked Sendable {
         thread = nil
     }
 
-    static func nowNanoseconds() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
-    }
+    static func nowNanoseconds() -> UInt64 { MonotonicClock.nanoseconds() }
 }

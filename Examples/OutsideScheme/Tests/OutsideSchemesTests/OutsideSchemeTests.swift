@@ -6,6 +6,7 @@
 import LockFreeStructures
 import OutsideSchemes
 import ReclaimBenchKit
+import ReclaimTorture
 import Reclamation
 import Dispatch
 import Synchronization

@@ -1,4 +1,5 @@
 import Foundation
+import ReclaimBenchKit
 import Reclamation
 
 extension Torture {

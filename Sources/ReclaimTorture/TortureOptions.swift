@@ -1,3 +1,4 @@
+import ReclaimBenchKit
 /// The torture test's parameters, named after rcutorture's and hazptrtorture's module
 /// parameters where one exists.
 public struct TortureOptions: Sendable, Equatable {

@@ -3,6 +3,7 @@
 
 import CReclaimSupport
 import Foundation
+import ReclaimBenchKit
 import Reclamation
 import Synchronization
 #if canImport(Glibc)

@@ -15,6 +15,7 @@ import Foundation
 
 import CReclaimSupport
 import ReclaimBenchSupport
+import ReclaimBenchKit
 import Reclamation
 import Synchronization
 #if canImport(Glibc)
@@ -202,7 +203,7 @@ final class TortureRun<R: Reclaimer>: @unchecked Sendable {
 
     /// The main thread: stat lines, the writer-progress check, stutter, until the duration.
     func supervise(pausable: Int) {
-        let start = Sampler.nowNanoseconds()
+        let start = MonotonicClock.nanoseconds()
         let end = start + UInt64(options.durationSeconds * 1e9)
         let statPeriod = UInt64(options.statIntervalSeconds * 1e9)
         var nextStat = statPeriod > 0 ? start + statPeriod : .max
@@ -214,7 +215,7 @@ final class TortureRun<R: Reclaimer>: @unchecked Sendable {
         var pauses = 0
         let participant = domain.register(slots: 1)
         while !state.stopping {
-            let now = Sampler.nowNanoseconds()
+            let now = MonotonicClock.nanoseconds()
             if now >= end { break }
             let replacements = state.replacements.load(ordering: .relaxed)  // ORDERING: a statistic
             if options.maxReplacements > 0 && replacements >= options.maxReplacements { break }
@@ -238,14 +239,14 @@ final class TortureRun<R: Reclaimer>: @unchecked Sendable {
             if now >= nextStutter && !state.stopping {
                 pauses += 1
                 stutterPause(participant: participant, pausable: pausable, number: pauses)
-                nextStutter = Sampler.nowNanoseconds() + stutter
-                lastTick = Sampler.nowNanoseconds()
+                nextStutter = MonotonicClock.nanoseconds() + stutter
+                lastTick = MonotonicClock.nanoseconds()
                 nextStat = max(nextStat, lastTick)
             }
             participant.whileOffline { TortureClock.sleep(microseconds: 5_000) }
             participant.quiescentState()
         }
-        if statPeriod > 0 { statLine(now: Sampler.nowNanoseconds(), start: start) }
+        if statPeriod > 0 { statLine(now: MonotonicClock.nanoseconds(), start: start) }
         if state.replacements.load(ordering: .relaxed) == 0 && !state.stopping {  // ORDERING: a statistic
             state.fail(.writerStarved, "the writer made no replacement in the whole run")
         }

@@ -1,4 +1,5 @@
 import ReclaimBenchSupport
+import ReclaimBenchKit
 import Reclamation
 
 /// The injected yield point of a planted (deliberately broken) scheme.

@@ -4,6 +4,7 @@
 import CReclaimSupport
 import Foundation
 import ReclaimBenchSupport
+import ReclaimBenchKit
 import Reclamation
 import Synchronization
 #if canImport(Glibc)

@@ -4,6 +4,7 @@
 import CReclaimSupport
 import Foundation
 import ReclaimBenchSupport
+import ReclaimBenchKit
 import Reclamation
 import Synchronization
 #if canImport(Glibc)
@@ -21,7 +22,7 @@ extension TortureRun {
         }
         var generation = 0
         while !state.stopping {
-            let until = Sampler.nowNanoseconds() + UInt64(options.churnMilliseconds * 1e6)
+            let until = MonotonicClock.nanoseconds() + UInt64(options.churnMilliseconds * 1e6)
             let thread = JoinableThread { [self, generation] in readerBody(index, generation: generation, until: until) }
             thread.join()
             generation += 1
@@ -70,10 +71,10 @@ extension TortureRun {
                     guardian.prepareToBlock()
                 }
                 if sleepNow {
-                    let before = Sampler.nowNanoseconds()
+                    let before = MonotonicClock.nanoseconds()
                     TortureClock.sleep(microseconds: options.readerSleepMicros)
                     counts.sleeps += 1
-                    counts.sleptNanoseconds += Sampler.nowNanoseconds() - before
+                    counts.sleptNanoseconds += MonotonicClock.nanoseconds() - before
                 }
                 if deferNow && handsOff {
                     let token = guardian.detach(slot: 0)
@@ -83,7 +84,7 @@ extension TortureRun {
                     let box = HandOffBox<R>(
                         token: token, carrier: snapshot.carrier, serial: snapshot.serial, object: snapshot.object,
                         generation: snapshot.generation, replacements: state.replacements.load(ordering: .relaxed),  // ORDERING: a statistic
-                        nanoseconds: Sampler.nowNanoseconds())
+                        nanoseconds: MonotonicClock.nanoseconds())
                     releaseQueue.withLock { $0.append(box) }
                     return
                 }
@@ -109,7 +110,7 @@ extension TortureRun {
             }
             participant.quiescentState()
             if offlineNow { participant.whileOffline { TortureClock.sleep(microseconds: random.below(20)) } }
-            if Sampler.nowNanoseconds() >= until { break }
+            if MonotonicClock.nanoseconds() >= until { break }
         }
         state.reads.add(pendingReads, ordering: .relaxed)  // ORDERING: a statistic
         publish(&counts)
@@ -174,12 +175,12 @@ extension TortureRun {
     /// may be waiting for this very protection); the hold cap bounds the rest.
     func hold(_ snapshot: TortureSnapshot, context: String, counts: inout TortureCounts) {
         let startReplacements = state.replacements.load(ordering: .relaxed)  // ORDERING: a statistic
-        let start = Sampler.nowNanoseconds()
+        let start = MonotonicClock.nanoseconds()
         let minimum = UInt64(options.releaseThreadMilliseconds * 1e6)
         let node = UnsafeMutableRawPointer(bitPattern: snapshot.carrier)!
         while !state.stopping {
             guard check(node, context: context, expecting: snapshot, counts: &counts) != nil else { return }
-            let elapsed = Sampler.nowNanoseconds() - start
+            let elapsed = MonotonicClock.nanoseconds() - start
             let replaced = state.replacements.load(ordering: .relaxed) - startReplacements  // ORDERING: a statistic
             let writerWaits = writerSynchronizing.load(ordering: .relaxed)  // ORDERING: a hint
             if (elapsed >= minimum && (replaced >= options.holdReplacements || writerWaits)) || elapsed >= holdCapNanoseconds { break }

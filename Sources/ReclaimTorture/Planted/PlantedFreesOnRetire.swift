@@ -1,4 +1,5 @@
 import ReclaimBenchSupport
+import ReclaimBenchKit
 import Reclamation
 #if canImport(Glibc)
 import Glibc

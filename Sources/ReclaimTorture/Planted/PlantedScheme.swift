@@ -1,3 +1,4 @@
+import ReclaimBenchKit
 import Reclamation
 
 /// The deliberately broken schemes `torture --planted` runs (`--list-planted` lists them):

@@ -1,3 +1,4 @@
+import ReclaimBenchKit
 import Reclamation
 import Synchronization
 #if canImport(Glibc)

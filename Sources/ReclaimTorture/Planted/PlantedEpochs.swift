@@ -1,4 +1,5 @@
 import ReclaimBenchSupport
+import ReclaimBenchKit
 import Reclamation
 import Synchronization
 #if canImport(Glibc)

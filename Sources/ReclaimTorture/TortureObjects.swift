@@ -1,5 +1,6 @@
 import Foundation
 import ReclaimBenchSupport
+import ReclaimBenchKit
 import Reclamation
 import Synchronization
 
@@ -75,7 +76,7 @@ final class TortureState: @unchecked Sendable {
     let poolEmpty = Atomic<Int>(0)
     let counts = Locked<TortureCounts>(TortureCounts())
     let failure = Locked<TortureFailure?>(nil)
-    let startNanoseconds = Sampler.nowNanoseconds()
+    let startNanoseconds = MonotonicClock.nanoseconds()
 
     init(options: TortureOptions, dataOffset: Int, keepsCarriers: Bool) {
         self.options = options
@@ -103,7 +104,7 @@ final class TortureState: @unchecked Sendable {
 
     var stopping: Bool { stop.load(ordering: .relaxed) }  // ORDERING: a flag; every thread is joined before results are read
 
-    var elapsedSeconds: Double { Double(Sampler.nowNanoseconds() - startNanoseconds) / 1e9 }
+    var elapsedSeconds: Double { Double(MonotonicClock.nanoseconds() - startNanoseconds) / 1e9 }
 
     /// Records the first failure (later ones are counted) and stops the run.
     func fail(_ kind: TortureFailure.Kind, _ detail: String) {

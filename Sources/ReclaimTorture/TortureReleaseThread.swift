@@ -3,6 +3,8 @@
 
 import CReclaimSupport
 import Foundation
+import ReclaimBenchKit
+import ReclaimBenchSupport
 import Reclamation
 import Synchronization
 #if canImport(Glibc)
@@ -29,7 +31,7 @@ extension TortureRun {
                 TortureClock.sleep(microseconds: 100)
                 continue
             }
-            let now = Sampler.nowNanoseconds()
+            let now = MonotonicClock.nanoseconds()
             let replacements = state.replacements.load(ordering: .relaxed)  // ORDERING: a statistic
             let writerWaits = writerSynchronizing.load(ordering: .relaxed)  // ORDERING: a hint
             // A pause or the end releases everything, after one last check.
