@@ -50,7 +50,7 @@ root = sys.argv[1]
 edits = [
     ("Sources/Reclamation/GracePeriods/ReadCopyUpdateDomain.swift",
      "    @inlinable\n    public func withGuard<", "    public func withGuard<"),
-    ("Sources/LockFreeStructures/Support/StructureRegistry.swift",
+    ("Sources/LockFreeStructures/Registry/StructureRegistry.swift",
      "        case HashMapKind.descriptor.id: HashMapKind.accept(visitor)\n", ""),
 ]
 for path, marker, replacement in edits:
