@@ -23,7 +23,10 @@ final class Sampler: @unchecked Sendable {
         thread = JoinableThread { [self] in
             let start = Self.nowNanoseconds()
             var tick = 0, allocated = 0, resident = 0, capped = false
-            while running.load(ordering: .relaxed) {  // ORDERING: a stop flag
+            // At least one sample, however late the thread is scheduled: on a loaded machine
+            // a short window could close before a `while` loop's first look at the flag (a
+            // 50 ms release-test cell came back with no series at all).
+            repeat {
                 if tick % 10 == 0 {
                     if let snapshot = AllocatorStatistics.snapshot() {
                         allocated = snapshot.allocated
@@ -41,7 +44,7 @@ final class Sampler: @unchecked Sendable {
                 tick += 1
                 var pause = timespec(tv_sec: 0, tv_nsec: 1_000_000)
                 nanosleep(&pause, nil)
-            }
+            } while running.load(ordering: .relaxed)  // ORDERING: a stop flag
         }
     }
 
