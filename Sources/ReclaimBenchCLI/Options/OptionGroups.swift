@@ -31,22 +31,13 @@ struct ReadPercentOption: ParsableArguments {
             help: "Lookups among all operations, in percent (0–100); `run` takes a comma-separated list, the others one value.")
     var readPercent: String?
 
+    var percentages: CountList { CountList(flag: "--read-percent", text: readPercent, noun: "percentage") }
+
     /// Every value given, each in 0–100; nil when the option is absent.
-    func values() throws -> [Int]? {
-        guard let readPercent else { return nil }
-        let values = readPercent.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
-        guard !values.isEmpty, values.allSatisfy({ $0.map { (0...100).contains($0) } ?? false }) else {
-            throw ValidationError("--read-percent \(readPercent): allowed a percentage 0–100 (run: a comma-separated list of them)")
-        }
-        return values.map { $0! }
-    }
+    func values() throws -> [Int]? { try percentages.values(allowed: 0...100) }
 
     /// The one value given, or `fallback`.
-    func single(_ fallback: Int?) throws -> Int? {
-        guard let values = try values() else { return fallback }
-        guard values.count == 1 else { throw ValidationError("--read-percent \(readPercent!): this command takes one percentage (0–100)") }
-        return values[0]
-    }
+    func single(_ fallback: Int?) throws -> Int? { try percentages.single(fallback, allowed: 0...100) }
 }
 
 /// `--seed`: the seed of every random choice.
@@ -78,22 +69,23 @@ struct DurationOption: ParsableArguments {
     private func format(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(value) }
 }
 
-/// A comma-separated list of counts (`--threads`, `--readers`), or one count.
+/// A comma-separated list of integers (`--threads`, `--readers`, `--read-percent`), or one.
 struct CountList {
     let flag: String, text: String?
+    var noun = "count"
 
     func values(allowed: ClosedRange<Int>) throws -> [Int]? {
         guard let text else { return nil }
         let values = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
         guard !values.isEmpty, values.allSatisfy({ $0.map { allowed.contains($0) } ?? false }) else {
-            throw ValidationError("\(flag) \(text): allowed a comma-separated list of counts \(allowed.lowerBound)–\(allowed.upperBound)")
+            throw ValidationError("\(flag) \(text): allowed a comma-separated list of \(noun)s \(allowed.lowerBound)–\(allowed.upperBound)")
         }
         return values.map { $0! }
     }
 
     func single(_ fallback: Int?, allowed: ClosedRange<Int>) throws -> Int? {
         guard let values = try values(allowed: allowed) else { return fallback }
-        guard values.count == 1 else { throw ValidationError("\(flag) \(text!): this command takes one count (\(allowed.lowerBound)–\(allowed.upperBound))") }
+        guard values.count == 1 else { throw ValidationError("\(flag) \(text!): this command takes one \(noun) (\(allowed.lowerBound)–\(allowed.upperBound))") }
         return values[0]
     }
 }

@@ -152,6 +152,15 @@ enum CellBodies {
     // MARK: reclaim latency
 
     /// Recorded retire→free latencies into the result.
+    /// The recorder for a structure's timed nodes: it reads the stamp where the structure
+    /// writes it and frees each node with the structure's timed layout.
+    @inlinable
+    static func retireRecorder<R: Reclaimer, S: BenchmarkStructure>(_ domain: R, _: S.Type) -> RetireRecorder where S.Domain == R {
+        let layout = S.timedNodeLayout
+        return RetireRecorder(capacity: latencySampleCapacity, stampOffset: layout.dataOffset(R.self) + S.timedStampInData,
+                              domain: domain, layout: layout)
+    }
+
     @usableFromInline
     static func record(_ recorder: RetireRecorder, into result: inout CellResult) {
         let (samples, overflow) = recorder.collected()

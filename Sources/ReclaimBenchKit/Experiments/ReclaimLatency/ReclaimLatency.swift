@@ -32,8 +32,7 @@ enum ReclaimLatency: Experiment {
     static func keyed<R: Reclaimer, S: KeyedStructure<R>>(_ harness: CellHarness<R>, _ structure: S.Type) -> CellResult {
         let spec = harness.spec, domain = harness.domain
         let layout = S.timedNodeLayout
-        let recorder = RetireRecorder(capacity: CellBodies.latencySampleCapacity, stampOffset: layout.dataOffset(R.self) + S.timedStampInData,
-                                      domain: domain, layout: layout)
+        let recorder = CellBodies.retireRecorder(domain, S.self)
         let map = S.make(domain: domain, keyRange: spec.keyRange, timing: recorder.timing(stampInData: S.timedStampInData))
         precondition(map.nodeLayout == layout, "\(S.descriptor.id): a timed node's layout is not timedNodeLayout")
         CellBodies.prefill(map, domain, spec: spec)
@@ -65,8 +64,7 @@ enum ReclaimLatency: Experiment {
     static func pool<R: Reclaimer, S: PoolStructure<R>>(_ harness: CellHarness<R>, _ structure: S.Type) -> CellResult {
         let spec = harness.spec, domain = harness.domain
         let layout = S.timedNodeLayout
-        let recorder = RetireRecorder(capacity: CellBodies.latencySampleCapacity, stampOffset: layout.dataOffset(R.self) + S.timedStampInData,
-                                      domain: domain, layout: layout)
+        let recorder = CellBodies.retireRecorder(domain, S.self)
         let queue: S = {
             let participant = domain.register(slots: S.slotsNeeded)
             let queue = S.make(domain: domain, timing: recorder.timing(stampInData: S.timedStampInData), using: participant)
